@@ -2,6 +2,7 @@
 
 from .calendar import UNITS, notice_deadline, renewal_date, term_boundary, term_bounds
 from .errors import RuleError
+from .notice import AmendmentKind, NoticeDecision, classify, decide
 from .proration import (
     ACTUAL_DAYS,
     CONVENTIONS,
@@ -13,6 +14,15 @@ from .proration import (
 )
 
 __all__ = [
+    # errors
+    "RuleError",
+    # calendar
+    "UNITS",
+    "notice_deadline",
+    "renewal_date",
+    "term_boundary",
+    "term_bounds",
+    # proration
     "ACTUAL_DAYS",
     "CONVENTIONS",
     "THIRTY_E_360",
@@ -20,10 +30,9 @@ __all__ = [
     "prorate",
     "round_amount",
     "share",
-    "UNITS",
-    "RuleError",
-    "notice_deadline",
-    "renewal_date",
-    "term_boundary",
-    "term_bounds",
+    # notice
+    "AmendmentKind",
+    "NoticeDecision",
+    "classify",
+    "decide",
 ]

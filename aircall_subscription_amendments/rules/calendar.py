@@ -78,10 +78,18 @@ def renewal_date(start: date, interval: int, unit: str, after: date) -> date:
     return term_bounds(start, interval, unit, after)[1]
 
 
+def _check_notice_days(notice_days: int) -> None:
+    if (
+        isinstance(notice_days, bool)
+        or not isinstance(notice_days, int)
+        or notice_days < 0
+    ):
+        raise RuleError(
+            "notice_days", f"must be a whole number >= 0, got {notice_days!r}"
+        )
+
+
 def notice_deadline(renewal: date, notice_days: int) -> date:
     """Return the last day a reduction or cancellation is accepted: renewal − notice_days."""
-    if isinstance(notice_days, bool) or not isinstance(notice_days, int):
-        raise RuleError("notice_days", f"must be a whole number, got {notice_days!r}")
-    if notice_days < 0:
-        raise RuleError("notice_days", f"must be >= 0, got {notice_days}")
+    _check_notice_days(notice_days)
     return renewal - timedelta(days=notice_days)
