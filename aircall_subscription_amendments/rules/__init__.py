@@ -3,6 +3,7 @@
 from .calendar import UNITS, notice_deadline, renewal_date, term_boundary, term_bounds
 from .errors import RuleError
 from .notice import AmendmentKind, NoticeDecision, classify, decide
+from .plan import BilledPeriod, DocumentLine, InvoicedLine, Line, Plan, make_plan
 from .proration import (
     ACTUAL_DAYS,
     CONVENTIONS,
@@ -35,4 +36,11 @@ __all__ = [
     "NoticeDecision",
     "classify",
     "decide",
+    # plan
+    "BilledPeriod",
+    "DocumentLine",
+    "InvoicedLine",
+    "Line",
+    "Plan",
+    "make_plan",
 ]

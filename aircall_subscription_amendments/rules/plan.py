@@ -1,0 +1,381 @@
+"""Plan an amendment: old lines + new lines + billed periods → documents to create.
+
+For every billed period that the effective date touches and every line whose
+quantity changes, the plan holds one document line:
+
+- fewer units → a *credit* line on that period's invoice,
+- more units → an *invoice* line for that period,
+
+each for ``|Δ quantity| × unit price × share of the period from the effective
+date``, rounded once. Credits and invoices are never netted against each other.
+Periods that were not invoiced produce nothing: the next recurring invoice will
+simply use the new quantities (``Plan.new_lines``).
+"""
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from fractions import Fraction
+from typing import Any, Literal
+
+from .errors import RuleError
+from .notice import AmendmentKind, classify
+from .proration import ACTUAL_DAYS, CONVENTIONS, _check_digits, round_amount, share
+
+# Decimal arithmetic that never rounds (products of prices and discounts).
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_ZERO = Decimal(0)
+
+
+def _to_decimal(value: Any, field: str) -> Any:
+    """Coerce an int or float to Decimal; leave Decimal and None as they are."""
+    if isinstance(value, Decimal) or value is None:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))  # the shortest decimal that round-trips
+    raise RuleError(field, f"must be a Decimal, got {value!r}")
+
+
+def _coerce(instance: Any, *fields: str) -> None:
+    for field in fields:
+        object.__setattr__(
+            instance, field, _to_decimal(getattr(instance, field), field)
+        )
+
+
+@dataclass(frozen=True)
+class Line:
+    """A subscription line. ``key`` identifies it: a record id, or any hashable for a new add-on."""
+
+    key: Hashable
+    product: Any
+    quantity: Decimal
+    price_unit: Decimal
+    discount: Decimal = _ZERO
+    name: str = ""
+
+    def __post_init__(self):
+        _coerce(self, "quantity", "price_unit", "discount")
+
+    @property
+    def net_price(self) -> Decimal:
+        """Unit price after discount, exact: price_unit × (1 − discount / 100)."""
+        if not self.discount:
+            return self.price_unit
+        return _EXACT.multiply(self.price_unit, 100 - self.discount).scaleb(-2, _EXACT)
+
+
+@dataclass(frozen=True)
+class InvoicedLine:
+    """What a billed period's invoice charged for one subscription line.
+
+    ``price_unit`` is as invoiced (net of discount). ``remaining_amount`` caps
+    the credits: everything invoiced for this line and period (the recurring
+    invoice and any amendment invoice) minus everything already credited;
+    None means no cap. ``ref`` is the invoice line's id.
+    """
+
+    key: Hashable
+    price_unit: Decimal
+    quantity: Decimal
+    remaining_amount: Decimal | None = None
+    ref: Any = None
+
+    def __post_init__(self):
+        _coerce(self, "price_unit", "quantity", "remaining_amount")
+
+
+@dataclass(frozen=True)
+class BilledPeriod:
+    """A period ``[start, next_start)`` billed by the invoice ``invoice_ref``."""
+
+    invoice_ref: Any
+    start: date
+    next_start: date
+    lines: tuple[InvoicedLine, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "lines", tuple(self.lines))
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    """One line of a credit note or of an invoice that the amendment creates.
+
+    ``invoice_ref`` is the billed period's invoice: the one a credit reverses,
+    or the origin of an invoice line. ``quantity`` is the absolute change,
+    ``period_end`` the last billed day (inclusive), ``amount`` is rounded once
+    and > 0.
+    """
+
+    direction: Literal["credit", "invoice"]
+    invoice_ref: Any
+    key: Hashable
+    product: Any
+    name: str
+    old_quantity: Decimal
+    new_quantity: Decimal
+    quantity: Decimal
+    price_unit: Decimal
+    period_start: date
+    period_end: date
+    share: Fraction
+    amount: Decimal
+    source_ref: Any = None
+
+    @property
+    def percent(self) -> Decimal:
+        """The share as a whole percentage, half up: 87 for 27/31."""
+        return round_amount(self.share * 100, 0)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything an amendment produces: documents to create and the new lines."""
+
+    kind: AmendmentKind
+    credit_lines: tuple[DocumentLine, ...]
+    invoice_lines: tuple[DocumentLine, ...]
+    new_lines: tuple[Line, ...]
+
+    def credits_by_invoice(self) -> dict[Any, tuple[DocumentLine, ...]]:
+        """Credit lines grouped by the invoice they correct: one credit note each."""
+        return _group(self.credit_lines)
+
+    def invoices_by_period(self) -> dict[Any, tuple[DocumentLine, ...]]:
+        """Invoice lines grouped by their period's invoice: one new invoice each."""
+        return _group(self.invoice_lines)
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((line.amount for line in self.credit_lines), _ZERO)
+
+    @property
+    def total_invoice(self) -> Decimal:
+        return sum((line.amount for line in self.invoice_lines), _ZERO)
+
+
+def _group(lines: Sequence[DocumentLine]) -> dict[Any, tuple[DocumentLine, ...]]:
+    groups: dict[Any, list[DocumentLine]] = {}
+    for line in lines:
+        groups.setdefault(line.invoice_ref, []).append(line)
+    return {ref: tuple(group) for ref, group in groups.items()}
+
+
+# -- validation -------------------------------------------------------------
+
+
+def _check_finite(value: Decimal | None, field: str, what: str) -> None:
+    if value is None:
+        raise RuleError(field, f"{what}: missing")
+    if not value.is_finite():
+        raise RuleError(field, f"{what}: must be finite, got {value}")
+
+
+def _index_lines(lines: Sequence[Line]) -> dict[Hashable, Line]:
+    """Check the lines and index them by key (in their order)."""
+    by_key: dict[Hashable, Line] = {}
+    for line in lines:
+        what = f"line {line.key!r}"
+        if line.key in by_key:
+            raise RuleError("line_ids", f"{what}: appears twice")
+        _check_finite(line.quantity, "quantity", what)
+        if line.quantity < 0:
+            raise RuleError("quantity", f"{what}: must be >= 0, got {line.quantity}")
+        _check_finite(line.price_unit, "price_unit", what)
+        _check_finite(line.discount, "discount", what)
+        by_key[line.key] = line
+    return by_key
+
+
+def _check_effective_date(
+    effective_date: date,
+    request_date: date,
+    contract_start: date,
+    renewal_date: date | None,
+) -> None:
+    if effective_date < request_date:
+        raise RuleError(
+            "effective_date",
+            f"{effective_date} is before the request date {request_date}",
+        )
+    if effective_date < contract_start:
+        raise RuleError(
+            "effective_date",
+            f"{effective_date} is before the contract start {contract_start}",
+        )
+    if renewal_date is not None and effective_date > renewal_date:
+        raise RuleError(
+            "effective_date",
+            f"{effective_date} is after the renewal date {renewal_date}",
+        )
+
+
+def _check_periods(periods: Sequence[BilledPeriod]) -> list[BilledPeriod]:
+    """Return the periods sorted by start; refuse empty, overlapping or ambiguous ones."""
+    ordered = sorted(periods, key=lambda period: period.start)
+    previous = None
+    for period in ordered:
+        what = f"period {period.start} → {period.next_start}"
+        if period.next_start <= period.start:
+            raise RuleError("periods", f"{what}: ends before it starts")
+        if previous is not None and period.start < previous.next_start:
+            raise RuleError(
+                "periods", f"{what}: overlaps {previous.start} → {previous.next_start}"
+            )
+        keys = [line.key for line in period.lines]
+        if len(set(keys)) != len(keys):
+            raise RuleError("periods", f"{what}: a line is invoiced twice")
+        for line in period.lines:
+            _check_finite(
+                line.price_unit, "periods", f"{what}, line {line.key!r} price"
+            )
+            if line.remaining_amount is not None:
+                _check_finite(
+                    line.remaining_amount, "periods", f"{what}, line {line.key!r}"
+                )
+        previous = period
+    return ordered
+
+
+# -- planning ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Change:
+    key: Hashable
+    old: Line | None
+    new: Line | None
+
+    @property
+    def old_quantity(self) -> Decimal:
+        return self.old.quantity if self.old else _ZERO
+
+    @property
+    def new_quantity(self) -> Decimal:
+        return self.new.quantity if self.new else _ZERO
+
+    @property
+    def line(self) -> Line:
+        """The line that describes the product (the new one if it is still there)."""
+        return self.new or self.old
+
+
+def _document_line(
+    direction: Literal["credit", "invoice"],
+    change: _Change,
+    period: BilledPeriod,
+    period_share: Fraction,
+    price_unit: Decimal,
+    invoiced: InvoicedLine | None,
+    digits: int,
+) -> DocumentLine | None:
+    """The credit or invoice line for ``change`` in ``period``, or None if it amounts to 0."""
+    if price_unit < 0:
+        raise RuleError(
+            "price_unit", f"line {change.key!r}: a changed line needs a price >= 0"
+        )
+    quantity = abs(change.new_quantity - change.old_quantity)
+    amount = round_amount(
+        Fraction(quantity) * Fraction(price_unit) * period_share, digits
+    )
+    if (
+        direction == "credit"
+        and invoiced is not None
+        and invoiced.remaining_amount is not None
+    ):
+        amount = min(amount, max(invoiced.remaining_amount, _ZERO))
+    if amount <= 0:
+        return None
+    return DocumentLine(
+        direction=direction,
+        invoice_ref=period.invoice_ref,
+        key=change.key,
+        product=change.line.product,
+        name=change.line.name,
+        old_quantity=change.old_quantity,
+        new_quantity=change.new_quantity,
+        quantity=quantity,
+        price_unit=price_unit,
+        period_start=period.start,
+        period_end=period.next_start - timedelta(days=1),
+        share=period_share,
+        amount=amount,
+        source_ref=invoiced.ref if invoiced else None,
+    )
+
+
+def make_plan(
+    old_lines: Sequence[Line],
+    new_lines: Sequence[Line],
+    effective_date: date,
+    periods: Sequence[BilledPeriod],
+    *,
+    request_date: date,
+    contract_start: date,
+    renewal_date: date | None,
+    digits: int = 2,
+    convention: str = ACTUAL_DAYS,
+    cancel_renewal: bool = False,
+) -> Plan:
+    """Plan the credit notes, invoices and new lines of an amendment.
+
+    ``periods`` are the billed periods with their invoices; those that end
+    before ``effective_date`` are ignored. See API.md for the full contract.
+    """
+    _check_digits(digits)
+    if convention not in CONVENTIONS:
+        raise RuleError("convention", f"must be one of {', '.join(CONVENTIONS)}")
+    old = _index_lines(old_lines)
+    new = _index_lines(new_lines)
+    _check_effective_date(effective_date, request_date, contract_start, renewal_date)
+    periods = _check_periods(periods)
+
+    kind = classify(
+        {key: line.quantity for key, line in old.items()},
+        {key: line.quantity for key, line in new.items()},
+        cancel_renewal,
+    )
+    if kind is AmendmentKind.NOOP:
+        raise RuleError("line_ids", "no change")
+
+    changes = [
+        change
+        for change in (_Change(key, old.get(key), new.get(key)) for key in old | new)
+        if change.new_quantity != change.old_quantity
+    ]
+    credit_lines: list[DocumentLine] = []
+    invoice_lines: list[DocumentLine] = []
+    for period in periods:
+        if period.next_start <= effective_date:
+            continue
+        period_share = share(
+            period.start, period.next_start, effective_date, convention
+        )
+        invoiced_lines = {line.key: line for line in period.lines}
+        for change in changes:
+            invoiced = invoiced_lines.get(change.key)
+            if change.new_quantity < change.old_quantity:
+                price = invoiced.price_unit if invoiced else change.old.net_price
+                line = _document_line(
+                    "credit", change, period, period_share, price, invoiced, digits
+                )
+                target = credit_lines
+            else:
+                price = change.new.net_price
+                line = _document_line(
+                    "invoice", change, period, period_share, price, invoiced, digits
+                )
+                target = invoice_lines
+            if line is not None:
+                target.append(line)
+
+    return Plan(
+        kind=kind,
+        credit_lines=tuple(credit_lines),
+        invoice_lines=tuple(invoice_lines),
+        new_lines=tuple(line for line in new.values() if line.quantity > 0),
+    )

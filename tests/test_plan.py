@@ -1,0 +1,371 @@
+"""Planning an amendment: which credit notes, invoices and new lines it produces."""
+
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from rules import (
+    THIRTY_E_360,
+    AmendmentKind,
+    BilledPeriod,
+    InvoicedLine,
+    Line,
+    RuleError,
+    make_plan,
+)
+
+D = date
+START = D(2024, 1, 6)
+RENEWAL = D(2025, 1, 6)
+EFFECTIVE = D(2024, 7, 10)  # the article's effective date
+JULY = (D(2024, 7, 6), D(2024, 8, 6))
+AUGUST = (D(2024, 8, 6), D(2024, 9, 6))
+SEPTEMBER = (D(2024, 9, 6), D(2024, 10, 6))
+
+
+def users(quantity, price="25.00", **kwargs):
+    return Line(
+        "users", "Users", Decimal(quantity), Decimal(price), name="Users", **kwargs
+    )
+
+
+def numbers(quantity, price="5.00"):
+    return Line("numbers", "Numbers", Decimal(quantity), Decimal(price), name="Numbers")
+
+
+def period(ref, bounds, *lines):
+    return BilledPeriod(ref, bounds[0], bounds[1], tuple(lines))
+
+
+def invoiced(key, quantity, price, remaining=None, ref=None):
+    remaining = None if remaining is None else Decimal(remaining)
+    return InvoicedLine(key, Decimal(price), Decimal(quantity), remaining, ref)
+
+
+def plan(old, new, effective=EFFECTIVE, periods=(), **kwargs):
+    kwargs.setdefault("request_date", D(2024, 7, 1))
+    kwargs.setdefault("contract_start", START)
+    kwargs.setdefault("renewal_date", RENEWAL)
+    return make_plan(old, new, effective, periods, **kwargs)
+
+
+def test_article_example_10_users_to_6():
+    result = plan(
+        [users(10)],
+        [users(6)],
+        periods=[
+            period("INV/07", JULY, invoiced("users", 10, "25.00", "250.00", ref=42))
+        ],
+    )
+    assert result.kind is AmendmentKind.DOWNGRADE
+    assert result.invoice_lines == ()
+    (credit,) = result.credit_lines
+    assert credit.direction == "credit"
+    assert credit.invoice_ref == "INV/07"
+    assert credit.source_ref == 42
+    assert (credit.old_quantity, credit.new_quantity, credit.quantity) == (10, 6, 4)
+    assert credit.price_unit == Decimal("25.00")
+    assert credit.period_start == D(2024, 7, 6)
+    assert credit.period_end == D(2024, 8, 5)
+    assert credit.share == Fraction(27, 31)
+    assert credit.amount == Decimal("87.10")  # 4 × 25 × 27/31 = 87.0967…
+    assert credit.percent == 87
+    assert result.total_credit == Decimal("87.10")
+    assert result.credits_by_invoice() == {"INV/07": (credit,)}
+    assert result.new_lines == (users(6),)
+
+
+def test_effective_on_period_start_credits_the_whole_period():
+    result = plan([users(10)], [users(6)], D(2024, 8, 6), [period("INV/08", AUGUST)])
+    (credit,) = result.credit_lines
+    assert credit.share == 1
+    assert credit.percent == 100
+    assert credit.amount == Decimal("100.00")
+
+
+def test_periods_ending_before_the_effective_date_are_ignored():
+    result = plan(
+        [users(10)],
+        [users(6)],
+        D(2024, 8, 6),
+        [period("INV/07", JULY), period("INV/08", AUGUST)],
+    )
+    assert [line.invoice_ref for line in result.credit_lines] == ["INV/08"]
+
+
+def test_effective_on_renewal_date_credits_nothing_of_the_current_term():
+    last_period = (D(2024, 12, 6), RENEWAL)
+    next_term = (RENEWAL, D(2025, 2, 6))
+    result = plan(
+        [users(10)],
+        [users(6)],
+        RENEWAL,
+        [period("INV/12", last_period), period("INV/2025/01", next_term)],
+    )
+    # only the period invoiced in advance for the next term is credited, in full
+    (credit,) = result.credit_lines
+    assert credit.invoice_ref == "INV/2025/01"
+    assert credit.share == 1
+    assert credit.amount == Decimal("100.00")
+
+
+def test_effective_on_renewal_date_without_advance_invoice_creates_nothing():
+    result = plan(
+        [users(10)], [users(6)], RENEWAL, [period("INV/12", (D(2024, 12, 6), RENEWAL))]
+    )
+    assert result.credit_lines == ()
+    assert result.new_lines == (users(6),)
+
+
+def test_several_periods_invoiced_in_advance_give_one_line_per_period():
+    result = plan(
+        [users(10)],
+        [users(6)],
+        periods=[
+            period("INV/09", SEPTEMBER),
+            period("INV/07", JULY),
+            period("INV/08", AUGUST),
+        ],
+    )
+    assert [(c.invoice_ref, c.share, c.amount) for c in result.credit_lines] == [
+        ("INV/07", Fraction(27, 31), Decimal("87.10")),
+        ("INV/08", Fraction(1), Decimal("100.00")),
+        ("INV/09", Fraction(1), Decimal("100.00")),
+    ]
+    assert result.total_credit == Decimal("287.10")
+    assert list(result.credits_by_invoice()) == ["INV/07", "INV/08", "INV/09"]
+
+
+def test_not_yet_invoiced_changes_only_the_lines():
+    result = plan([users(10), numbers(3)], [users(6), numbers(3)], periods=())
+    assert result.kind is AmendmentKind.DOWNGRADE
+    assert (result.credit_lines, result.invoice_lines) == ((), ())
+    assert result.new_lines == (users(6), numbers(3))
+    assert result.total_credit == result.total_invoice == 0
+
+
+def test_new_add_on_is_invoiced_at_its_net_price():
+    addon = Line(
+        ("new", 1),
+        "Analytics+",
+        Decimal(2),
+        Decimal("12.00"),
+        Decimal(25),
+        "Analytics+",
+    )
+    result = plan([users(10)], [users(10), addon], periods=[period("INV/07", JULY)])
+    assert result.kind is AmendmentKind.UPGRADE
+    assert result.credit_lines == ()
+    (line,) = result.invoice_lines
+    assert (line.key, line.direction, line.invoice_ref) == (
+        ("new", 1),
+        "invoice",
+        "INV/07",
+    )
+    assert (line.old_quantity, line.new_quantity, line.quantity) == (0, 2, 2)
+    assert line.price_unit == Decimal("9.00")  # 12.00 − 25 %
+    assert line.amount == Decimal("15.68")  # 2 × 9 × 27/31 = 15.677…
+    assert line.source_ref is None
+    assert result.invoices_by_period() == {"INV/07": (line,)}
+    assert result.new_lines == (users(10), addon)
+
+
+@pytest.mark.parametrize("new", [[users(10), numbers(0)], [users(10)]])
+def test_removed_line_is_credited_and_dropped(new):
+    result = plan([users(10), numbers(3)], new, periods=[period("INV/07", JULY)])
+    (credit,) = result.credit_lines
+    assert (credit.key, credit.quantity, credit.new_quantity) == ("numbers", 3, 0)
+    assert credit.amount == Decimal("13.06")  # 3 × 5 × 27/31 = 13.064…
+    assert result.new_lines == (users(10),)
+
+
+def test_mixed_change_gives_credit_and_invoice_lines_not_netted():
+    result = plan(
+        [users(10), numbers(3)],
+        [users(12), numbers(1)],
+        periods=[period("INV/07", JULY)],
+    )
+    assert result.kind is AmendmentKind.MIXED
+    (credit,) = result.credit_lines
+    (invoice,) = result.invoice_lines
+    assert (credit.key, credit.quantity, credit.amount) == (
+        "numbers",
+        2,
+        Decimal("8.71"),
+    )
+    assert (invoice.key, invoice.quantity, invoice.amount) == (
+        "users",
+        2,
+        Decimal("43.55"),
+    )
+    assert (result.total_credit, result.total_invoice) == (
+        Decimal("8.71"),
+        Decimal("43.55"),
+    )
+
+
+def test_credit_is_capped_at_the_remaining_amount():
+    result = plan(
+        [users(10)],
+        [users(6)],
+        periods=[
+            period("INV/07", JULY, invoiced("users", 10, "25.00", remaining="50.00"))
+        ],
+    )
+    assert result.credit_lines[0].amount == Decimal("50.00")
+
+
+@pytest.mark.parametrize("remaining", ["0.00", "-1.00"])
+def test_nothing_left_to_credit_gives_no_line(remaining):
+    result = plan(
+        [users(10)],
+        [users(6)],
+        periods=[
+            period("INV/07", JULY, invoiced("users", 10, "25.00", remaining=remaining))
+        ],
+    )
+    assert result.credit_lines == ()
+
+
+def test_credit_uses_the_price_as_invoiced():
+    # invoiced at 20.00 (net), the line now says 25.00 with 10 % discount
+    result = plan(
+        [users(10, discount=Decimal(10))],
+        [users(6, discount=Decimal(10))],
+        periods=[period("INV/07", JULY, invoiced("users", 10, "20.00"))],
+    )
+    assert result.credit_lines[0].price_unit == Decimal("20.00")
+    assert result.credit_lines[0].amount == Decimal("69.68")  # 4 × 20 × 27/31
+
+
+def test_credit_without_invoiced_line_uses_the_old_net_price():
+    result = plan(
+        [users(10, discount=Decimal(10))],
+        [users(6, discount=Decimal(10))],
+        periods=[period("INV/07", JULY)],
+    )
+    assert result.credit_lines[0].price_unit == Decimal("22.5")
+    assert result.credit_lines[0].amount == Decimal(
+        "78.39"
+    )  # 4 × 22.5 × 27/31 = 78.387…
+
+
+@pytest.mark.parametrize(
+    ("digits", "expected"), [(0, "87"), (2, "87.10"), (3, "87.097")]
+)
+def test_plan_rounds_to_the_currency_digits(digits, expected):
+    result = plan(
+        [users(10)], [users(6)], periods=[period("INV/07", JULY)], digits=digits
+    )
+    assert str(result.credit_lines[0].amount) == expected
+
+
+def test_plan_with_30e360_convention():
+    result = plan(
+        [users(10)],
+        [users(6)],
+        periods=[period("INV/07", JULY)],
+        convention=THIRTY_E_360,
+    )
+    (credit,) = result.credit_lines
+    assert credit.share == Fraction(26, 30)
+    assert credit.amount == Decimal("86.67")  # 4 × 25 × 26/30 = 86.666…
+    assert credit.percent == 87
+
+
+def test_amount_rounding_to_zero_gives_no_line():
+    cheap = Line("sms", "SMS", Decimal(1), Decimal("0.01"))
+    result = plan([cheap], [], D(2024, 8, 5), [period("INV/07", JULY)])  # 1/31 of 0.01
+    assert result.credit_lines == ()
+
+
+def test_cancellation_without_quantity_change():
+    result = plan(
+        [users(10)], [users(10)], periods=[period("INV/07", JULY)], cancel_renewal=True
+    )
+    assert result.kind is AmendmentKind.CANCELLATION
+    assert (result.credit_lines, result.invoice_lines) == ((), ())
+    assert result.new_lines == (users(10),)
+
+
+def test_float_quantities_are_read_as_their_decimal_repr():
+    line = Line("users", "Users", 10.1, 25.0)
+    assert (line.quantity, line.price_unit) == (Decimal("10.1"), Decimal("25.0"))
+
+
+# -- bad input: each refused with the field it concerns ----------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ([users(10)], [users(-1)], "quantity"),
+        ([users(10)], [users("NaN")], "quantity"),
+        ([users(10)], [users("Infinity")], "quantity"),
+        ([users(10)], [Line("users", "Users", None, Decimal(25))], "quantity"),
+        ([users(10)], [Line("users", "Users", Decimal(6), None)], "price_unit"),
+        ([users(10)], [users(6, price="NaN")], "price_unit"),
+        ([users(10)], [users(6, discount=Decimal("Infinity"))], "discount"),
+        ([users(10)], [users(10)], "line_ids"),  # no-op
+        ([users(10), users(3)], [users(6)], "line_ids"),  # same key twice
+        ([users(10, price="-25.00")], [users(6, price="-25.00")], "price_unit"),
+    ],
+)
+def test_bad_lines_are_refused(old, new, field):
+    with pytest.raises(RuleError) as err:
+        plan(old, new, periods=[period("INV/07", JULY)])
+    assert err.value.field == field
+
+
+def test_quantity_of_unknown_type_is_refused():
+    with pytest.raises(RuleError) as err:
+        Line("users", "Users", "10", Decimal(25))
+    assert err.value.field == "quantity"
+
+
+@pytest.mark.parametrize(
+    ("effective", "overrides"),
+    [
+        (D(2024, 7, 10), {"request_date": D(2024, 7, 11)}),
+        (D(2024, 1, 5), {"request_date": D(2024, 1, 1)}),  # before the contract start
+        (D(2025, 1, 7), {}),  # after the renewal date
+    ],
+)
+def test_bad_effective_date_is_refused(effective, overrides):
+    with pytest.raises(RuleError) as err:
+        plan([users(10)], [users(6)], effective, **overrides)
+    assert err.value.field == "effective_date"
+
+
+def test_no_renewal_date_allows_any_later_effective_date():
+    result = plan([users(10)], [users(6)], D(2030, 1, 1), renewal_date=None)
+    assert result.new_lines == (users(6),)
+
+
+@pytest.mark.parametrize(
+    "periods",
+    [
+        [period("INV/07", (D(2024, 8, 6), D(2024, 8, 6)))],  # empty
+        [period("INV/07", (D(2024, 8, 6), D(2024, 7, 6)))],  # backwards
+        [period("INV/07", JULY), period("INV/07b", (D(2024, 8, 1), D(2024, 9, 1)))],
+        [
+            period(
+                "INV/07", JULY, invoiced("users", 10, "25"), invoiced("users", 1, "25")
+            )
+        ],
+        [period("INV/07", JULY, invoiced("users", 10, "25", remaining="NaN"))],
+    ],
+    ids=["empty", "backwards", "overlap", "line twice", "NaN remaining"],
+)
+def test_bad_periods_are_refused(periods):
+    with pytest.raises(RuleError) as err:
+        plan([users(10)], [users(6)], periods=periods)
+    assert err.value.field == "periods"
+
+
+@pytest.mark.parametrize(("option", "value"), [("digits", 7), ("convention", "30/365")])
+def test_bad_options_are_refused(option, value):
+    with pytest.raises(RuleError) as err:
+        plan([users(10)], [users(6)], **{option: value})
+    assert err.value.field == option
