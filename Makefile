@@ -1,0 +1,20 @@
+# The two commands of the README, and a few more for developers.
+.PHONY: demo test setup bench lint clean
+
+demo:   ## set everything up and start Odoo with the demo database
+	bash scripts/demo.sh
+
+test:   ## run all tests: pure, static and Odoo tiers
+	bash scripts/test.sh
+
+setup:  ## only create .venv (Odoo, subscription_oca, test tools)
+	bash scripts/setup.sh
+
+bench:  ## the benchmarks of bench/ (never part of `make test`)
+	bash scripts/bench.sh
+
+lint:   ## ruff fixes and formatting
+	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+clean:
+	rm -rf .venv .cache

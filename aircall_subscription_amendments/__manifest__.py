@@ -1,0 +1,19 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+{
+    "name": "Subscription Amendments",
+    "summary": "Notice periods, amendment wizard and prorated credit notes "
+    "for OCA subscriptions",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Subscriptions",
+    "website": "https://aircall.io",
+    "author": "Aircall",
+    "license": "AGPL-3",
+    "development_status": "Alpha",
+    "depends": ["account", "sale_management", "subscription_oca"],
+    "external_dependencies": {"python": ["python-dateutil"]},
+    "data": [
+        "security/security.xml",
+        "security/ir.model.access.csv",
+    ],
+    "installable": True,
+}

@@ -1,0 +1,84 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Shared fixtures: a customer, monthly products and a subscription template.
+
+No demo data is used, and every date is explicit: subscription_oca's
+``date.today()`` field defaults are evaluated at import time.
+"""
+
+from datetime import date
+
+from odoo import Command
+from odoo.tests import TransactionCase
+
+
+class SubscriptionCase(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.currency = cls.company.currency_id
+        cls.pricelist = cls.env["product.pricelist"].create(
+            {"name": "Subscriptions", "currency_id": cls.currency.id}
+        )
+        cls.partner = cls.env["res.partner"].create(
+            {"name": "Customer SAS", "property_product_pricelist": cls.pricelist.id}
+        )
+        cls.income_account = cls.env["account.account"].create(
+            {"name": "Subscription revenue", "code": "706100", "account_type": "income"}
+        )
+        cls.tax = cls.env["account.tax"].create(
+            {"name": "VAT 20 %", "amount": 20.0, "type_tax_use": "sale"}
+        )
+        cls.product_users = cls._create_product("Users", 25.0)
+        cls.product_numbers = cls._create_product("Phone numbers", 6.0)
+        cls.product_addon = cls._create_product("Analytics add-on", 10.0)
+        cls.template = cls.env["sale.subscription.template"].create(
+            {
+                "name": "Monthly",
+                "code": "MON",
+                "recurring_interval": 1,
+                "recurring_rule_type": "months",
+                "recurring_rule_boundary": "unlimited",
+                "invoicing_mode": "draft",
+            }
+        )
+        cls.sale_journal = cls.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", cls.company.id)], limit=1
+        )
+
+    @classmethod
+    def _create_product(cls, name, price):
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "type": "service",
+                "list_price": price,
+                "taxes_id": [Command.set(cls.tax.ids)],
+                "property_account_income_id": cls.income_account.id,
+            }
+        )
+
+    @classmethod
+    def _create_subscription(cls, start=date(2024, 1, 6), lines=None, **values):
+        lines = lines or [(cls.product_users, 10)]
+        return cls.env["sale.subscription"].create(
+            {
+                "partner_id": cls.partner.id,
+                "pricelist_id": cls.pricelist.id,
+                "template_id": cls.template.id,
+                "date_start": start,
+                "recurring_next_date": start,
+                "sale_subscription_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "price_unit": product.list_price,
+                        }
+                    )
+                    for product, quantity in lines
+                ],
+                **values,
+            }
+        )

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Creates .venv with the test tools and, when an Odoo 18.0 source can be had,
+# Odoo (+ its requirements, pinned for this Python) and OCA subscription_oca.
+# Idempotent: a stamp skips what is already installed.
+# Exit status: 0 = Odoo installed; 3 = no Odoo source (reason on stderr); other = error.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+PY="$(python_bin)" || { echo "python3 not found" >&2; exit 1; }
+if [ ! -x "$VENV/bin/python" ]; then
+    say "Creating $VENV with $PY"
+    "$PY" -m venv "$VENV"
+    "$VENV/bin/pip" install -q --upgrade pip setuptools wheel
+fi
+PIP=("$VENV/bin/pip" install -q --disable-pip-version-check)
+
+dev_stamp="$VENV/.stamp-dev-$(sha1sum "$ROOT/requirements-dev.txt" | cut -c1-12)"
+if [ ! -f "$dev_stamp" ]; then
+    say "Installing test tools"
+    "${PIP[@]}" -r "$ROOT/requirements-dev.txt"
+    touch "$dev_stamp"
+fi
+
+if ! source_dir="$(resolve_odoo_source)"; then
+    odoo_importable && exit 0
+    exit 3
+fi
+
+odoo_stamp="$VENV/.stamp-odoo-$(cat "$source_dir/requirements.txt" "$ROOT/scripts/odoo_requirements.py" "$ROOT/setup.py" | sha1sum | cut -c1-12)-$(printf '%s' "$source_dir" | sha1sum | cut -c1-8)"
+if [ ! -f "$odoo_stamp" ]; then
+    say "Installing Odoo from $source_dir"
+    "$VENV/bin/python" "$ROOT/scripts/odoo_requirements.py" "$source_dir/requirements.txt" >"$CACHE/odoo-pins.txt"
+    "${PIP[@]}" -r "$CACHE/odoo-pins.txt"
+    # compat mode: a plain .pth entry, so that odoo.addons stays a namespace shared
+    # with the OCA wheels (a setuptools editable finder would shadow it)
+    "${PIP[@]}" --no-deps --no-build-isolation -e "$source_dir" --config-settings editable_mode=compat
+    "${PIP[@]}" "odoo-addon-subscription-oca==18.0.*"
+    rm -f "$VENV"/.stamp-odoo-*
+    touch "$odoo_stamp"
+fi
