@@ -216,6 +216,20 @@ def test_credit_is_capped_at_the_remaining_amount():
     assert result.credit_lines[0].amount == Decimal("50.00")
 
 
+def test_cap_holds_when_rounded_invoices_charged_less_than_the_credit():
+    # at 0 digits, 1 × 0.40 and then +1 × 0.40 were each invoiced as 0;
+    # removing both (2 × 0.40 = 0.80 → 1) must not credit what was never charged
+    sms = Line("sms", "SMS", Decimal(2), Decimal("0.40"))
+    result = plan(
+        [sms],
+        [],
+        periods=[period("INV/07", JULY, invoiced("sms", 1, "0.40", remaining="0"))],
+        effective=D(2024, 7, 6),
+        digits=0,
+    )
+    assert result.credit_lines == ()
+
+
 @pytest.mark.parametrize("remaining", ["0.00", "-1.00"])
 def test_nothing_left_to_credit_gives_no_line(remaining):
     result = plan(

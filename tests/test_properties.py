@@ -1,0 +1,259 @@
+"""Properties of the rules, checked on generated inputs (hypothesis)."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from itertools import pairwise
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rules import (
+    CONVENTIONS,
+    AmendmentKind,
+    BilledPeriod,
+    InvoicedLine,
+    Line,
+    classify,
+    day_count,
+    decide,
+    make_plan,
+    round_amount,
+    share,
+    term_boundary,
+)
+
+dates = st.dates(date(2020, 1, 1), date(2030, 12, 31))
+conventions = st.sampled_from(CONVENTIONS)
+
+
+@st.composite
+def periods(draw):
+    """(start, next_start) with next_start > start, up to a bit more than a year."""
+    start = draw(dates)
+    return start, start + timedelta(days=draw(st.integers(1, 400)))
+
+
+@given(periods(), dates, conventions)
+def test_share_is_between_0_and_1(bounds, effective, convention):
+    assert 0 <= share(*bounds, effective, convention) <= 1
+
+
+@given(periods(), st.data(), conventions)
+def test_splitting_a_period_gives_shares_summing_to_1(bounds, data, convention):
+    start, next_start = bounds
+    total = day_count(start, next_start, convention)
+    if total == 0:  # 30E/360, 30th → 31st: no day to split at
+        return
+    split = start + timedelta(days=data.draw(st.integers(0, (next_start - start).days)))
+    before = Fraction(day_count(start, split, convention), total)
+    after = share(start, next_start, split, convention)
+    assert before + after == 1
+
+
+@given(
+    st.fractions(min_value=-1000, max_value=1000, max_denominator=10**6),
+    st.sampled_from([0, 2, 3]),
+)
+def test_rounding_is_within_half_a_unit_and_ties_go_up(value, digits):
+    unit = Fraction(1, 10**digits)
+    rounded = Fraction(round_amount(value, digits))
+    assert abs(rounded - value) <= unit / 2
+    if abs(rounded - value) == unit / 2:  # a tie: away from zero
+        assert abs(rounded) > abs(value)
+
+
+kinds = st.sampled_from(
+    [kind for kind in AmendmentKind if kind is not AmendmentKind.NOOP]
+)
+
+
+@given(kinds, dates, dates, st.integers(0, 120), st.one_of(st.none(), dates))
+def test_notice_decision_is_monotonic_in_the_request_date(
+    kind, day1, day2, notice, renewal
+):
+    earlier, later = sorted((day1, day2))
+    late = decide(kind, later, renewal, notice)
+    early = decide(kind, earlier, renewal, notice)
+    if late.accepted:
+        assert early.accepted
+    assert early.days_late <= late.days_late
+
+
+# -- a whole term of recurring invoices and amendments ----------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    convention: str
+    digits: int
+    bounds: list  # period boundaries; the last one is the renewal date
+    invoice_dates: list  # when each period is invoiced (in advance)
+    prices: dict
+    initial: dict
+    amendments: list  # (effective date, {key: quantity}), dates increasing
+
+
+quantities = st.integers(0, 40).map(lambda n: Decimal(n) / 2)
+# prices below one unit make rounding bite, even at 0 digits
+prices_in_thousandths = st.one_of(st.integers(1, 999), st.integers(1, 99_999))
+billing = st.sampled_from(
+    [(1, "month"), (3, "month"), (1, "week"), (2, "week"), (10, "day")]
+)
+
+
+@st.composite
+def scenarios(draw):
+    keys = ["users", "numbers", "analytics"][: draw(st.integers(1, 3))]
+    start = draw(st.dates(date(2023, 1, 1), date(2026, 12, 31)))
+    interval, unit = draw(billing)
+    count = draw(st.integers(2, 6))
+    bounds = [term_boundary(start, interval, unit, index) for index in range(count + 1)]
+    term_days = (bounds[-1] - start).days
+    offsets = draw(
+        st.lists(st.integers(0, term_days), min_size=1, max_size=5, unique=True)
+    )
+    return Scenario(
+        convention=draw(conventions),
+        digits=draw(st.sampled_from([0, 2, 3])),
+        bounds=bounds,
+        invoice_dates=[
+            day - timedelta(days=draw(st.integers(0, 40))) for day in bounds[:-1]
+        ],
+        prices={key: Decimal(draw(prices_in_thousandths)) / 1000 for key in keys},
+        initial={key: draw(quantities) for key in keys},
+        amendments=[
+            (start + timedelta(days=offset), {key: draw(quantities) for key in keys})
+            for offset in sorted(offsets)
+        ],
+    )
+
+
+def exact_consumption(scenario, timeline, key):
+    """Σ over periods of ∫ quantity × price dt / period length, exactly."""
+    price = Fraction(scenario.prices[key])
+    total = Fraction(0)
+    for start, next_start in pairwise(scenario.bounds):
+        cuts = [
+            start,
+            *(day for day, _ in timeline if start < day < next_start),
+            next_start,
+        ]
+        length = day_count(start, next_start, scenario.convention)
+        for left, right in pairwise(cuts):
+            in_force = [quantities for day, quantities in timeline if day <= left][-1]
+            days = day_count(left, right, scenario.convention)
+            total += Fraction(in_force[key]) * price * days / length
+    return total
+
+
+class Term:
+    """Replays a scenario: recurring invoices in advance, amendments planned by the rules."""
+
+    def __init__(self, scenario):
+        self.scenario = scenario
+        self.keys = list(scenario.prices)
+        self.periods = list(pairwise(scenario.bounds))
+        self.current = dict(scenario.initial)
+        self.timeline = [(date.min, dict(self.current))]  # (effective date, quantities)
+        self.invoiced = Counter()  # (period, key) → everything invoiced for it
+        self.credited = Counter()
+        self.billed_quantity = {}  # (period, key) → quantity on the recurring invoice
+        self.billed = []  # periods invoiced so far
+        self.document_lines = Counter()  # key → document lines involved
+
+    def remaining(self, index, key):
+        return self.invoiced[index, key] - self.credited[index, key]
+
+    def lines(self, quantities):
+        prices = self.scenario.prices
+        return [
+            Line(key, key, quantities[key], prices[key])
+            for key in self.keys
+            if quantities[key]
+        ]
+
+    def billed_periods(self):
+        return [
+            BilledPeriod(
+                index,
+                *self.periods[index],
+                tuple(
+                    InvoicedLine(
+                        key,
+                        self.scenario.prices[key],
+                        self.billed_quantity.get((index, key), Decimal(0)),
+                        self.remaining(index, key),
+                        ref=(index, key),
+                    )
+                    for key in self.keys
+                ),
+            )
+            for index in self.billed
+        ]
+
+    def invoice_period(self, index):
+        """The recurring invoice of a period, at today's quantities."""
+        for key in self.keys:
+            if self.current[key] > 0:
+                amount = self.current[key] * self.scenario.prices[key]
+                self.invoiced[index, key] += round_amount(amount, self.scenario.digits)
+                self.billed_quantity[index, key] = self.current[key]
+                self.document_lines[key] += 1
+        self.billed.append(index)
+
+    def amend(self, day, new):
+        if classify(self.current, new) is AmendmentKind.NOOP:
+            return
+        plan = make_plan(
+            self.lines(self.current),
+            self.lines(new),
+            day,
+            self.billed_periods(),
+            request_date=day,
+            contract_start=self.scenario.bounds[0],
+            renewal_date=self.scenario.bounds[-1],
+            digits=self.scenario.digits,
+            convention=self.scenario.convention,
+        )
+        for line in plan.credit_lines:
+            # no credit exceeds what was invoiced for that line and period, net of credits
+            assert 0 < line.amount <= self.remaining(line.invoice_ref, line.key)
+            self.credited[line.invoice_ref, line.key] += line.amount
+        for line in plan.invoice_lines:
+            assert line.amount > 0
+            self.invoiced[line.invoice_ref, line.key] += line.amount
+        assert plan.new_lines == tuple(self.lines(new))
+        touched = sum(1 for index in self.billed if self.periods[index][1] > day)
+        for key in self.keys:
+            if new[key] != self.current[key]:
+                self.document_lines[key] += touched  # one per touched period, even if 0
+        self.current = dict(new)
+        self.timeline.append((day, dict(new)))
+
+    def run(self):
+        events = [
+            (day, 0, index) for index, day in enumerate(self.scenario.invoice_dates)
+        ]
+        events += [(day, 1, quantities) for day, quantities in self.scenario.amendments]
+        # on the same day, the recurring invoice comes first
+        for day, is_amendment, payload in sorted(events, key=lambda event: event[:2]):
+            if is_amendment:
+                self.amend(day, payload)
+            else:
+                self.invoice_period(payload)
+        return self
+
+
+@settings(max_examples=300)
+@given(scenarios())
+def test_invoiced_minus_credited_matches_prorated_consumption(scenario):
+    term = Term(scenario).run()
+    half_unit = Fraction(1, 2 * 10**scenario.digits)
+    for key in term.keys:
+        net = sum(
+            Fraction(term.remaining(index, key)) for index in range(len(term.periods))
+        )
+        exact = exact_consumption(scenario, term.timeline, key)
+        assert abs(net - exact) <= term.document_lines[key] * half_unit
