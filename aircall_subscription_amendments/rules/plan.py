@@ -221,7 +221,7 @@ def _check_periods(periods: Sequence[BilledPeriod]) -> list[BilledPeriod]:
     for period in ordered:
         what = f"period {period.start} → {period.next_start}"
         if period.next_start <= period.start:
-            raise RuleError("periods", f"{what}: ends before it starts")
+            raise RuleError("periods", f"{what}: is empty or ends before it starts")
         if previous is not None and period.start < previous.next_start:
             raise RuleError(
                 "periods", f"{what}: overlaps {previous.start} → {previous.next_start}"
@@ -351,7 +351,7 @@ def make_plan(
     invoice_lines: list[DocumentLine] = []
     for period in periods:
         if period.next_start <= effective_date:
-            continue
+            continue  # entirely before the change
         period_share = share(
             period.start, period.next_start, effective_date, convention
         )
@@ -359,17 +359,15 @@ def make_plan(
         for change in changes:
             invoiced = invoiced_lines.get(change.key)
             if change.new_quantity < change.old_quantity:
+                # credit what was charged: the invoiced price, else the old net price
+                direction, target = "credit", credit_lines
                 price = invoiced.price_unit if invoiced else change.old.net_price
-                line = _document_line(
-                    "credit", change, period, period_share, price, invoiced, digits
-                )
-                target = credit_lines
             else:
+                direction, target = "invoice", invoice_lines
                 price = change.new.net_price
-                line = _document_line(
-                    "invoice", change, period, period_share, price, invoiced, digits
-                )
-                target = invoice_lines
+            line = _document_line(
+                direction, change, period, period_share, price, invoiced, digits
+            )
             if line is not None:
                 target.append(line)
 
