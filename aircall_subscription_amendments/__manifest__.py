@@ -14,6 +14,9 @@
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
+        "data/sale_subscription_amendment_data.xml",
+        "views/sale_subscription_amendment_views.xml",
+        "views/sale_subscription_views.xml",
     ],
     "installable": True,
 }

@@ -3,7 +3,15 @@
 from .calendar import UNITS, notice_deadline, renewal_date, term_boundary, term_bounds
 from .errors import RuleError
 from .notice import AmendmentKind, NoticeDecision, classify, decide
-from .plan import BilledPeriod, DocumentLine, InvoicedLine, Line, Plan, make_plan
+from .plan import (
+    BilledPeriod,
+    DocumentLine,
+    InvoicedLine,
+    Line,
+    Plan,
+    make_plan,
+    to_decimal,
+)
 from .proration import (
     ACTUAL_DAYS,
     CONVENTIONS,
@@ -43,4 +51,5 @@ __all__ = [
     "Line",
     "Plan",
     "make_plan",
+    "to_decimal",
 ]

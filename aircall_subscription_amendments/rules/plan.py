@@ -39,6 +39,14 @@ def _to_decimal(value: Any, field: str) -> Any:
     raise RuleError(field, f"must be a Decimal, got {value!r}")
 
 
+def to_decimal(value: float | int | Decimal | None) -> Decimal:
+    """A number from the outside (an ORM float, say) as the Decimal it stands for.
+
+    Floats go through their shortest repr, so 10.1 gives Decimal("10.1"); None is 0.
+    """
+    return _to_decimal(value if value is not None else 0, "value")
+
+
 def _coerce(instance: Any, *fields: str) -> None:
     for field in fields:
         object.__setattr__(

@@ -41,10 +41,56 @@ class SubscriptionCase(TransactionCase):
                 "recurring_rule_type": "months",
                 "recurring_rule_boundary": "unlimited",
                 "invoicing_mode": "draft",
+                "term_interval": 12,
+                "term_unit": "month",
             }
         )
         cls.sale_journal = cls.env["account.journal"].search(
             [("type", "=", "sale"), ("company_id", "=", cls.company.id)], limit=1
+        )
+
+    @classmethod
+    def _start(cls, subscription):
+        subscription.action_start_subscription()
+        return subscription
+
+    @classmethod
+    def _invoice_period(cls, subscription, start, post=True):
+        """Bill the period starting on ``start`` through subscription_oca."""
+        subscription.recurring_next_date = start
+        before = subscription.invoice_ids
+        subscription.generate_invoice()
+        invoice = subscription.invoice_ids - before
+        if post:
+            invoice.action_post()
+        return invoice
+
+    def _amend(self, subscription, quantities, effective=None, add=(), **values):
+        """Create an amendment: ``quantities`` maps products to new quantities."""
+        lines = [
+            Command.create(
+                {
+                    "subscription_line_id": line.id,
+                    "new_quantity": quantities[line.product_id],
+                }
+            )
+            for line in subscription.sale_subscription_line_ids
+            if line.product_id in quantities
+        ]
+        lines += [
+            Command.create(
+                {
+                    "product_id": product.id,
+                    "new_quantity": quantity,
+                    "price_unit": price,
+                }
+            )
+            for product, quantity, price in add
+        ]
+        if effective:
+            values["effective_date"] = effective
+        return self.env["sale.subscription.amendment"].create(
+            {"subscription_id": subscription.id, "line_ids": lines, **values}
         )
 
     @classmethod
