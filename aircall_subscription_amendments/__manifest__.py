@@ -15,8 +15,17 @@
         "security/security.xml",
         "security/ir.model.access.csv",
         "data/sale_subscription_amendment_data.xml",
+        "data/mail_activity_data.xml",
+        "wizards/sale_subscription_amendment_wizard_views.xml",
         "views/sale_subscription_amendment_views.xml",
         "views/sale_subscription_views.xml",
+        "views/sale_subscription_template_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/account_move_views.xml",
+        "report/report_invoice.xml",
+    ],
+    "demo": [
+        "demo/amendment_demo.xml",
     ],
     "installable": True,
 }
