@@ -1,4 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
@@ -8,6 +12,11 @@ from .sale_subscription_template import TERM_UNITS
 
 ADMIN_GROUP = "aircall_subscription_amendments.group_amendment_admin"
 USER_GROUP = "aircall_subscription_amendments.group_amendment_user"
+#: context key of the amendment path: the only way to change the lines or the
+#: renewal of a running contract
+APPLY_CONTEXT = "aircall_amendment_apply"
+#: context key: an administrator's reason to accept a late cancellation
+OVERRIDE_CONTEXT = "aircall_override_reason"
 
 
 class SaleSubscription(models.Model):
@@ -219,6 +228,7 @@ class SaleSubscription(models.Model):
     def write(self, vals):
         if "notice_days" in vals:
             self._check_notice_days_access()
+        self._check_running_contract_change(vals)
         return super().write(vals)
 
     def _check_notice_days_access(self):
@@ -308,3 +318,192 @@ class SaleSubscription(models.Model):
                         renewal=format_date(self.env, subscription.renewal_date),
                     )
                 )
+
+    # == Running contracts: no way around the notice rule =====================
+    # (issue 5) Lines change only through amendments (sale_subscription_line.py).
+    # Stopping a running contract or its renewal is a cancellation: it obeys the
+    # notice period, or an administrator's override with a reason. Its term,
+    # dates and template are the administrators'.
+
+    #: changing these on a running contract changes its term, its renewal date
+    #: or its notice period
+    _TERM_FIELDS = ("term_interval", "term_unit", "date", "date_start", "template_id")
+
+    def _is_running_under_term(self):
+        self.ensure_one()
+        return bool(
+            self.in_progress
+            and self.stage_id.type == "in_progress"
+            and self.term_interval > 0
+        )
+
+    def _check_running_contract_change(self, vals):
+        """Refuse, on running contracts, what would get around the notice rule.
+
+        Called by ``write`` before anything is written.
+        """
+        if self.env.context.get(APPLY_CONTEXT):
+            return
+        term_fields = [name for name in self._TERM_FIELDS if name in vals]
+        stops = self._stops_contract(vals)
+        stops_renewal = "auto_renew" in vals and not vals["auto_renew"]
+        if not (stops or stops_renewal or term_fields):
+            return
+        for subscription in self.filtered(lambda sub: sub._is_running_under_term()):
+            if stops and not self.env.context.get("aircall_cancellation_checked"):
+                subscription._check_cancellation()
+            elif stops_renewal and subscription.auto_renew:
+                subscription._check_cancellation()
+            if term_fields:
+                subscription._check_term_change(vals, term_fields)
+
+    def _stops_contract(self, vals):
+        """Whether ``vals`` takes a contract out of progress (close, archive...)."""
+        if "stage_id" in vals:
+            stage = vals["stage_id"]
+            if not isinstance(stage, models.BaseModel):
+                stage = self.env["sale.subscription.stage"].browse(stage)
+            if stage.type != "in_progress":
+                return True
+        return ("in_progress" in vals and not vals["in_progress"]) or (
+            "active" in vals and not vals["active"]
+        )
+
+    def close_subscription(self, close_reason_id=False):
+        for subscription in self.filtered(lambda sub: sub._is_running_under_term()):
+            subscription._check_cancellation()
+        checked = self.with_context(aircall_cancellation_checked=True)
+        return super(SaleSubscription, checked).close_subscription(close_reason_id)
+
+    def _check_cancellation(self):
+        """Stopping this running contract, or its renewal, today: a cancellation.
+
+        Accepted on time, or late by an administrator with a reason (context key
+        OVERRIDE_CONTEXT), logged in the chatter. On or after the renewal date
+        (the renewal cron closes the contracts that do not renew) it cancels
+        nothing.
+        """
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        if self._term_has_ended(today):
+            return
+        decision = self._notice_decision("cancellation", today)
+        if decision.accepted:
+            return
+        reason = self.env.context.get(OVERRIDE_CONTEXT)
+        if reason and not self.env.user.has_group(ADMIN_GROUP):
+            raise AccessError(
+                self.env._("Only an administrator may apply a late change.")
+            )
+        self._check_notice("cancellation", today, reason)
+        self.message_post(
+            body=Markup("<p>%s</p>")
+            % self.env._(
+                "Late cancellation accepted by %(user)s, administrator, after the "
+                "notice deadline %(deadline)s: %(reason)s",
+                user=self.env.user.name,
+                deadline=format_date(self.env, decision.deadline),
+                reason=reason,
+            )
+        )
+
+    def _term_has_ended(self, today):
+        """Today is on or after the renewal date of the current term."""
+        self.ensure_one()
+        ends = (self.renewal_date, self._renewal_date_after(today - timedelta(days=1)))
+        return any(end and end <= today for end in ends)
+
+    def _check_term_change(self, vals, names):
+        """Only an administrator changes the term of a running contract (logged)."""
+        self.ensure_one()
+        changed = [
+            name
+            for name in names
+            if self._fields[name].convert_to_cache(vals[name], self)
+            != self._fields[name].convert_to_cache(self[name], self)
+            # subscription_oca sets a missing start date when the contract starts
+            and (name != "date_start" or self.date_start)
+        ]
+        if not changed:
+            return
+        if not self.env.user.has_group(ADMIN_GROUP):
+            raise UserError(
+                self.env._(
+                    "%(subscription)s is running under a contract term: only an "
+                    "administrator may change its term, its dates or its template.",
+                    subscription=self.display_name,
+                )
+            )
+        self.message_post(
+            body=self.env._(
+                "Contract term changed by %(user)s, administrator, on a running "
+                "contract: %(fields)s.",
+                user=self.env.user.name,
+                fields=", ".join(
+                    self._fields[name].get_description(self.env)["string"]
+                    for name in changed
+                ),
+            )
+        )
+
+    def _amended_only(self):
+        """The running contracts whose lines change only through an amendment
+        (in the current context: none on the amendment path)."""
+        if self.env.context.get(APPLY_CONTEXT):
+            return self.browse()
+        return self.filtered(lambda subscription: subscription._is_running_under_term())
+
+    def _check_direct_line_edit(self):
+        """Refuse a direct line edit on these contracts, unless by an administrator."""
+        if self and not self.env.user.has_group(ADMIN_GROUP):
+            raise UserError(
+                self.env._(
+                    "The lines of %(subscription)s change only through an "
+                    "amendment while the contract runs under its term: use the "
+                    "Amend button.",
+                    subscription=self[0].display_name,
+                )
+            )
+
+    def _log_direct_line_edit(self, changes):
+        """An administrator's direct line edit, in the chatter.
+
+        ``changes``: (product, old quantity, new quantity) tuples.
+        """
+        self.ensure_one()
+        if not changes:
+            return
+        items = Markup("").join(
+            Markup("<li>%s: %s → %s</li>")
+            % (product.display_name, format_quantity(old), format_quantity(new))
+            for product, old, new in changes
+        )
+        self.message_post(
+            body=Markup("<p>%s</p><ul>%s</ul>")
+            % (
+                self.env._(
+                    "Lines changed directly by %(user)s, administrator, without an "
+                    "amendment (no credit note or invoice was generated):",
+                    user=self.env.user.name,
+                ),
+                items,
+            )
+        )
+
+    def action_open_amendment_wizard(self):
+        """The Amend button: the amendment wizard, as the UI opens it."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aircall_subscription_amendments.sale_subscription_amendment_wizard_action"
+        )
+        action["context"] = {
+            "active_model": self._name,
+            "active_id": self.id,
+            "active_ids": self.ids,
+        }
+        return action
+
+
+def format_quantity(value):
+    """A quantity without useless decimals: 10, 2.5."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
