@@ -173,6 +173,7 @@ class SaleSubscriptionAmendment(models.Model):
         self._check_amendment_group()
         today = fields.Date.context_today(self)
         for vals in vals_list:
+            self._check_line_commands(vals.get("line_ids"))
             if vals.get("state", "draft") != "draft":
                 raise UserError(
                     self.env._("An amendment is created as a draft; apply it.")
@@ -187,12 +188,21 @@ class SaleSubscriptionAmendment(models.Model):
             amendment.name = amendment._default_name()
         return amendments
 
+    @api.model
+    def _check_line_commands(self, commands):
+        """Numbers in the lines' values, before the ORM converts them."""
+        line_model = self.env["sale.subscription.amendment.line"]
+        for command in commands or ():
+            if command[0] in (Command.CREATE, Command.UPDATE):
+                line_model._check_numbers(command[2])
+
     def _default_name(self):
         return (
             self.env["ir.sequence"].next_by_code("sale.subscription.amendment") or "/"
         )
 
     def write(self, vals):
+        self._check_line_commands(vals.get("line_ids"))
         if "request_date" in vals:
             self._check_admin(
                 self.env._("Only an administrator may set another request date.")

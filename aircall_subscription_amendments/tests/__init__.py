@@ -1,2 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from . import test_article, test_install, test_wizard
+from . import (
+    test_article,
+    test_bad_input,
+    test_install,
+    test_notice_enforcement,
+    test_wizard,
+)

@@ -41,6 +41,8 @@ class WizardCase(SubscriptionCase):
                     lines=[(cls.product_users, 10), (cls.product_numbers, 3)]
                 )
             )
+            # the renewal date is stored: compute it on the start day
+            cls.subscription.flush_recordset()
         cls.invoice = cls._invoice_period(cls.subscription, date(2024, 12, 6))
         cls.users_line = cls.subscription.sale_subscription_line_ids.filtered(
             lambda line: line.product_id == cls.product_users
