@@ -2,6 +2,7 @@
 from . import (
     test_article,
     test_bad_input,
+    test_concurrency,
     test_install,
     test_notice_enforcement,
     test_wizard,
