@@ -938,8 +938,11 @@ class SaleSubscriptionAmendment(models.Model):
         )
         body = Markup("<p>%s</p><ul>%s</ul>") % (
             self.env._(
-                "Amendment %(amendment)s applied by %(user)s, effective %(date)s.",
+                "Amendment %(amendment)s, submitted by %(submitter)s on "
+                "%(request_date)s, applied by %(user)s, effective %(date)s.",
                 amendment=self.name,
+                submitter=self.user_id.name,
+                request_date=format_date(self.env, self.request_date),
                 user=self.env.user.name,
                 date=format_date(self.env, self.effective_date),
             ),

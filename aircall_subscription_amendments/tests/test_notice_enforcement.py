@@ -137,7 +137,11 @@ class TestNoticeRule(WizardCase):
         amendment_body = amendment.message_ids[0].body
         subscription_body = self.subscription.message_ids[0].body
         for body in (amendment_body, subscription_body):
-            self.assertIn(f"applied by {self.manager.name}", body)
+            self.assertIn(
+                f"submitted by {self.manager.name} on {self._day(date(2024, 12, 2))}"
+                f", applied by {self.manager.name}",
+                body,
+            )
             self.assertIn(f"effective {self._day(date(2024, 12, 2))}", body)
             self.assertIn("Users: 10 → 6", body)
             self.assertIn("Phone numbers: 3 → 3.5", body)
@@ -155,7 +159,10 @@ class TestScheduledAmendments(WizardCase):
     def test_future_amendment_is_scheduled_then_applied_by_the_cron(self):
         with freeze_time("2024-07-10"):
             amendment = self._amend(
-                self.subscription, {self.product_users: 6}, effective=date(2024, 7, 15)
+                self.subscription,
+                {self.product_users: 6},
+                effective=date(2024, 7, 15),
+                user_id=self.manager.id,
             ).with_user(self.manager)
             amendment.action_apply()
             self.assertEqual(amendment.state, "scheduled")
@@ -168,6 +175,9 @@ class TestScheduledAmendments(WizardCase):
             self.env["sale.subscription.amendment"]._cron_apply_scheduled()
         self.assertEqual(amendment.state, "done")
         self.assertEqual(self.users_line.product_uom_qty, 6)
+        body = amendment.message_ids[0].body
+        self.assertIn(f"submitted by {self.manager.name}", body)
+        self.assertIn(f"applied by {self.env.user.name}", body)  # the cron's user
 
     def test_the_cron_applies_and_documents_on_the_effective_date(self):
         with freeze_time("2024-12-01"):

@@ -83,7 +83,7 @@ class SaleSubscriptionAmendmentWizardLine(models.TransientModel):
                     "new_quantity": self.new_quantity,
                 }
             )
-        if float_is_zero(self.new_quantity, precision_digits=6):
+        if not self.product_id or float_is_zero(self.new_quantity, precision_digits=6):
             return None
         return Command.create(
             {
