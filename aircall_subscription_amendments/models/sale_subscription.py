@@ -328,6 +328,8 @@ class SaleSubscription(models.Model):
     #: changing these on a running contract changes its term, its renewal date
     #: or its notice period
     _TERM_FIELDS = ("term_interval", "term_unit", "date", "date_start", "template_id")
+    #: context key: the cancellation was checked before closing
+    _CANCELLATION_CHECKED = "aircall_cancellation_checked"
 
     def _is_running_under_term(self):
         self.ensure_one()
@@ -350,7 +352,7 @@ class SaleSubscription(models.Model):
         if not (stops or stops_renewal or term_fields):
             return
         for subscription in self.filtered(lambda sub: sub._is_running_under_term()):
-            if stops and not self.env.context.get("aircall_cancellation_checked"):
+            if stops and not self.env.context.get(self._CANCELLATION_CHECKED):
                 subscription._check_cancellation()
             elif stops_renewal and subscription.auto_renew:
                 subscription._check_cancellation()
@@ -372,8 +374,20 @@ class SaleSubscription(models.Model):
     def close_subscription(self, close_reason_id=False):
         for subscription in self.filtered(lambda sub: sub._is_running_under_term()):
             subscription._check_cancellation()
-        checked = self.with_context(aircall_cancellation_checked=True)
+        checked = self.with_context(**{self._CANCELLATION_CHECKED: True})
         return super(SaleSubscription, checked).close_subscription(close_reason_id)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_running_contract(self):
+        running = self.filtered(lambda sub: sub._is_running_under_term())
+        if running and not self.env.user.has_group(ADMIN_GROUP):
+            raise UserError(
+                self.env._(
+                    "%(subscription)s runs under a contract term and cannot be "
+                    "deleted: close it instead (the notice period applies).",
+                    subscription=running[0].display_name,
+                )
+            )
 
     def _check_cancellation(self):
         """Stopping this running contract, or its renewal, today: a cancellation.

@@ -366,6 +366,11 @@ class TestRunningContractGuards(WizardCase):
         self.assertTrue(self.subscription.in_progress)
         self.assertTrue(self.subscription.active)
 
+    def test_deleting_a_running_contract_is_refused(self):
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            self.subscription.with_user(self.manager).unlink()
+        self.assertTrue(self.subscription.exists())
+
     # -- auto-renew ------------------------------------------------------------
 
     @freeze_time("2024-12-08")

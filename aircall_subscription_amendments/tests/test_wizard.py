@@ -160,6 +160,20 @@ class TestAmendmentWizard(WizardCase):
         self.assertIn(f"Renewal date {self._day(date(2025, 1, 6))}", preview)
         self.assertEqual(self._state(), before)
 
+    @freeze_time("2024-03-10")
+    def test_preview_of_a_change_in_a_period_not_invoiced_yet(self):
+        subscription = self._start(self._create_subscription(start=date(2024, 3, 1)))
+        form = self._form(subscription=subscription)
+        self._set_quantity(form, self.product_users, 12)
+        preview = str(form.preview_html)
+        self.assertIn("10 → 12", preview)
+        self.assertIn("not invoiced yet", preview)
+        self.assertIn("next recurring invoice", preview)
+        self.assertNotIn("Credit note", preview)
+        form.save().action_confirm()
+        self.assertEqual(subscription.sale_subscription_line_ids.product_uom_qty, 12)
+        self.assertFalse(subscription.amendment_ids.move_ids)
+
     @freeze_time("2024-12-20")
     def test_upgrade_inside_the_notice_period_is_accepted(self):
         form = self._form()

@@ -9,9 +9,10 @@ applying would do (``_preview``), confirming asks it to do it
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
+from odoo.tools import float_compare
 from odoo.tools.misc import format_amount, format_date
 
-from ..models.sale_subscription import ADMIN_GROUP, format_quantity
+from ..models.sale_subscription import format_quantity
 
 
 class SaleSubscriptionAmendmentWizard(models.TransientModel):
@@ -54,7 +55,6 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
     note = fields.Text()
     renewal_date = fields.Date(compute="_compute_notice_dates")
     notice_deadline = fields.Date(compute="_compute_notice_dates")
-    user_is_amendment_admin = fields.Boolean(compute="_compute_user_is_amendment_admin")
     preview_html = fields.Html(
         string="Preview",
         compute="_compute_preview_html",
@@ -101,10 +101,6 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
             )
             wizard.renewal_date = dates.renewal_date
             wizard.notice_deadline = dates.notice_deadline
-
-    @api.depends_context("uid")
-    def _compute_user_is_amendment_admin(self):
-        self.user_is_amendment_admin = self.env.user.has_group(ADMIN_GROUP)
 
     @api.depends(
         "subscription_id",
@@ -167,17 +163,18 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
         def day(value):
             return format_date(self.env, value) if value else ""
 
+        def change(old, new):
+            return self.env._(
+                "%(old)s → %(new)s", old=format_quantity(old), new=format_quantity(new)
+            )
+
         rows, documented = [], set()
         for line in plan.credit_lines + plan.invoice_lines if plan else ():
             documented.add(line.key)
             rows.append(
                 {
                     "product": line.name,
-                    "change": self.env._(
-                        "%(old)s → %(new)s",
-                        old=format_quantity(line.old_quantity),
-                        new=format_quantity(line.new_quantity),
-                    ),
+                    "change": change(line.old_quantity, line.new_quantity),
                     "period": self.env._(
                         "%(start)s – %(end)s",
                         start=day(max(line.period_start, amendment.effective_date)),
@@ -190,23 +187,22 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
                     "amount": amount(line.amount),
                 }
             )
-        for line in amendment.line_ids:
-            if plan and line._rule_key() not in documented:
-                if line.old_quantity != line.new_quantity:
-                    rows.append(
-                        {
-                            "product": line.product_id.display_name,
-                            "change": self.env._(
-                                "%(old)s → %(new)s",
-                                old=format_quantity(line.old_quantity),
-                                new=format_quantity(line.new_quantity),
-                            ),
-                            "period": self.env._("not invoiced yet"),
-                            "share": "",
-                            "document": self.env._("next recurring invoice"),
-                            "amount": "",
-                        }
-                    )
+        # changes inside periods not invoiced yet: the next invoice uses them
+        for line in amendment.line_ids if plan else ():
+            if line._rule_key() in documented or not float_compare(
+                line.old_quantity, line.new_quantity, precision_digits=6
+            ):
+                continue
+            rows.append(
+                {
+                    "product": line.product_id.display_name,
+                    "change": change(line.old_quantity, line.new_quantity),
+                    "period": self.env._("not invoiced yet"),
+                    "share": "",
+                    "document": self.env._("next recurring invoice"),
+                    "amount": "",
+                }
+            )
         return {
             "error": preview["error"],
             "summary": self._preview_summary(amendment),
