@@ -123,11 +123,11 @@ class SaleSubscription(models.Model):
             subscription.term_interval = subscription.template_id.term_interval
             subscription.term_unit = subscription.template_id.term_unit or "month"
 
-    @api.depends("recurring_rule_boundary")
+    @api.depends("date")
     def _compute_auto_renew(self):
         for subscription in self:
             # an end date (limited boundary) means no automatic renewal
-            subscription.auto_renew = subscription.recurring_rule_boundary
+            subscription.auto_renew = not subscription.date
 
     @api.depends("template_id", "company_id")
     def _compute_notice_days(self):
@@ -151,7 +151,6 @@ class SaleSubscription(models.Model):
     @api.depends(
         "date_start",
         "date",
-        "recurring_rule_boundary",
         "term_interval",
         "term_unit",
         "notice_days",
@@ -229,10 +228,10 @@ class SaleSubscription(models.Model):
                     )
                 )
 
-    @api.constrains("auto_renew", "recurring_rule_boundary")
-    def _check_auto_renew_boundary(self):
+    @api.constrains("auto_renew", "date")
+    def _check_auto_renew_end_date(self):
         for subscription in self:
-            if subscription.auto_renew and not subscription.recurring_rule_boundary:
+            if subscription.auto_renew and subscription.date:
                 raise ValidationError(
                     self.env._(
                         "%(subscription)s has an end date: it cannot renew "
@@ -251,7 +250,7 @@ class SaleSubscription(models.Model):
         self.ensure_one()
         if self.term_interval <= 0 or not self.date_start:
             return None
-        if self.date and not self.recurring_rule_boundary:
+        if self.date:
             return self.date
         return rules.renewal_date(
             self.date_start, self.term_interval, self.term_unit, after=day
@@ -307,6 +306,13 @@ class SaleSubscription(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if "date" in vals and not vals["date"]:
+                # subscription_oca computes ``date`` and ``recurring_rule_boundary``
+                # together: a given ``date`` (the form sends False for an unlimited
+                # template) would leave the boundary unset, as if limited, and its
+                # cron would then compare False with a date
+                del vals["date"]
         if not self._is_amendment_admin():
             for vals in vals_list:
                 self._check_notice_days_default(vals)
@@ -504,9 +510,7 @@ class SaleSubscription(models.Model):
         today = fields.Date.context_today(self)
         due = self.search([("renewal_date", "<=", today)])
         running = due.filtered(
-            lambda subscription: (
-                subscription.in_progress and subscription.recurring_rule_boundary
-            )
+            lambda subscription: subscription.in_progress and not subscription.date
         )
         to_close = running.filtered(lambda subscription: not subscription.auto_renew)
         reason = self.env.ref(

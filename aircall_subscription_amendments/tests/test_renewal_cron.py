@@ -5,7 +5,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.tests import new_test_user
+from odoo.tests import Form, new_test_user
 
 from .test_terms import TermsCase
 
@@ -139,6 +139,23 @@ class TestRenewal(CronCase):
         self.assertEqual(invoice.invoice_date, date(2025, 1, 6))
         self.assertEqual(invoice.invoice_line_ids.quantity, 10)
         self.assertEqual(invoice.invoice_line_ids.price_unit, 25)
+
+    def test_contract_created_through_the_form_renews(self):
+        with freeze_time("2024-01-06"):
+            form = Form(self.env["sale.subscription"])
+            form.partner_id = self.partner
+            form.pricelist_id = self.pricelist
+            form.template_id = self.template
+            form.date_start = date(2024, 1, 6)
+            subscription = self._start(form.save())
+            subscription.recurring_next_date = date(2099, 1, 1)
+        # subscription_oca's "forever" boundary, not left unset by the form
+        self.assertTrue(subscription.recurring_rule_boundary)
+        self.assertFalse(subscription.date)
+        self.assertTrue(subscription.auto_renew)
+        self._run_cron("2025-01-06")
+        self.assertEqual(subscription.renewal_date, date(2026, 1, 6))
+        self.assertTrue(subscription.in_progress)
 
     def test_no_term_contract_is_left_alone(self):
         subscription = self._running(template_id=self.template_no_term.id)
