@@ -16,6 +16,8 @@ USER_GROUP = "aircall_subscription_amendments.group_amendment_user"
 REMINDER_ACTIVITY = "aircall_subscription_amendments.mail_activity_notice_deadline"
 #: fields only an amendment administrator may change on a running contract
 TERM_FIELDS = ("term_interval", "term_unit", "notice_days")
+#: and, once it has a term, what moves its renewal date
+TERM_DATE_FIELDS = ("date_start", "date")
 
 
 class SaleSubscription(models.Model):
@@ -320,7 +322,7 @@ class SaleSubscription(models.Model):
 
     def write(self, vals):
         if self._is_amendment_admin() or not (
-            {"template_id", "company_id", *TERM_FIELDS} & set(vals)
+            {"template_id", "company_id", *TERM_FIELDS, *TERM_DATE_FIELDS} & set(vals)
         ):
             return super().write(vals)
         before = {subscription: subscription._term_values() for subscription in self}
@@ -336,7 +338,7 @@ class SaleSubscription(models.Model):
         self.ensure_one()
         return {
             "in_progress": self.in_progress,
-            **{fname: self[fname] for fname in TERM_FIELDS},
+            **{fname: self[fname] for fname in TERM_FIELDS + TERM_DATE_FIELDS},
         }
 
     def _check_notice_days_default(self, vals):
@@ -355,20 +357,31 @@ class SaleSubscription(models.Model):
     def _check_term_change(self, before):
         """After a write by a non-administrator: refuse what only they may change.
 
-        The notice days may only take their default (template, else company), and
-        the term and notice of a running contract do not change at all, whether
-        written directly or recomputed from another template.
+        The notice days may only take their default (template, else company).
+        The term and notice days of a running contract do not change at all,
+        whether written directly or recomputed from another template; nor, once
+        it has a term, its start and end dates, which move its renewal date (an
+        end date also switches off its automatic renewal).
         """
         self.ensure_one()
-        changed = [fname for fname in TERM_FIELDS if self[fname] != before[fname]]
+        guarded = TERM_FIELDS
+        if before["term_interval"] > 0:
+            guarded += TERM_DATE_FIELDS
+        changed = [
+            fname
+            for fname in guarded
+            if self[fname] != before[fname]
+            # a missing start date is set when the contract starts
+            and (fname != "date_start" or before[fname])
+        ]
         if not changed:
             return
         if before["in_progress"]:
             raise AccessError(
                 self.env._(
                     "Only a subscription-amendment administrator may change the "
-                    "contract term or the notice days of the running contract "
-                    "%(subscription)s.",
+                    "contract term, the start or end date or the notice days of the "
+                    "running contract %(subscription)s.",
                     subscription=self.display_name,
                 )
             )
@@ -490,7 +503,7 @@ class SaleSubscription(models.Model):
                 subscription=self.display_name,
                 renewal=format_date(env, self.renewal_date),
             ),
-            **({"user_id": user.id} if user else {}),
+            user_id=user.id,
         )
         self.notice_reminder_renewal_date = self.renewal_date
 
@@ -521,7 +534,8 @@ class SaleSubscription(models.Model):
             subscription.close_subscription(reason.id)
             subscription.message_post(
                 body=self.env._(
-                    "Not renewed: the contract ended on its renewal date %(renewal)s.",
+                    "Not renewed: the contract was cancelled and is closed on its "
+                    "renewal date %(renewal)s.",
                     renewal=format_date(self.env, renewal),
                 )
             )

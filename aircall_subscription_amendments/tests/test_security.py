@@ -102,6 +102,22 @@ class TestGroups(TermsCase):
         self.running.with_user(self.amendment_admin).write({"term_interval": 24})
         self.assertEqual(self.running.term_interval, 24)
 
+    def test_dates_of_a_running_contract_with_a_term_are_for_administrators(self):
+        manager = self.running.with_user(self.account_manager)
+        for values in ({"date_start": date(2024, 2, 1)}, {"date": date(2024, 6, 30)}):
+            with self.assertRaises(AccessError):
+                manager.write(values)
+        self.assertEqual(self.running.date_start, date(2024, 1, 6))
+        self.assertFalse(self.running.date)
+        self.assertTrue(self.running.auto_renew)
+        # without a term, subscription_oca's behaviour is kept
+        with freeze_time("2024-03-01"):
+            no_term = self._start(
+                self._create_subscription(template_id=self.template_no_term.id)
+            )
+        no_term.with_user(self.account_manager).write({"date": date(2024, 6, 30)})
+        self.assertEqual(no_term.date, date(2024, 6, 30))
+
     def test_account_manager_uses_the_forms(self):
         with freeze_time("2024-03-01"):
             form = Form(self.env["sale.subscription"].with_user(self.account_manager))
@@ -121,6 +137,9 @@ class TestGroups(TermsCase):
     def test_other_fields_stay_writable_by_account_managers(self):
         self.running.with_user(self.account_manager).write({"description": "Hi"})
         self.assertEqual(self.running.description, "Hi")
+        with freeze_time("2024-03-01"):
+            self.draft.with_user(self.account_manager).action_start_subscription()
+        self.assertTrue(self.draft.in_progress)
 
     def test_template_terms_are_for_administrators(self):
         for user in (self.account_manager, self.sales_manager):
