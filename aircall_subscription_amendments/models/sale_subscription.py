@@ -53,6 +53,7 @@ class SaleSubscription(models.Model):
         compute="_compute_notice_days",
         store=True,
         readonly=False,
+        copy=False,  # a copy is a new contract: it gets the default
         tracking=True,
         help="Reductions and cancellations must be submitted at least this many days "
         "before the renewal date. From the template, else the company setting. Only "
@@ -61,6 +62,7 @@ class SaleSubscription(models.Model):
     renewal_date = fields.Date(
         compute="_compute_renewal_dates",
         store=True,
+        index=True,
         help="The first day of the next contract term (the end date of a "
         "subscription that has one). Empty without a contract term.",
     )

@@ -118,6 +118,12 @@ class TestGroups(TermsCase):
         no_term.with_user(self.account_manager).write({"date": date(2024, 6, 30)})
         self.assertEqual(no_term.date, date(2024, 6, 30))
 
+    def test_account_manager_copies_a_contract_with_its_own_notice_days(self):
+        self.running.with_user(self.amendment_admin).notice_days = 60
+        copy = self.running.with_user(self.account_manager).copy()
+        self.assertEqual(copy.term_interval, 12)
+        self.assertEqual(copy.notice_days, 30)
+
     def test_account_manager_uses_the_forms(self):
         with freeze_time("2024-03-01"):
             form = Form(self.env["sale.subscription"].with_user(self.account_manager))
