@@ -5,5 +5,8 @@ from . import (
     test_concurrency,
     test_install,
     test_notice_enforcement,
+    test_renewal_cron,
+    test_security,
+    test_terms,
     test_wizard,
 )
