@@ -784,6 +784,8 @@ class SaleSubscriptionAmendment(models.Model):
         reason in its chatter, for an accountant to post.
         """
         moves = self.env["account.move"].sudo().create(vals_list)
+        # created in another environment: read them afresh from ours
+        self.invalidate_recordset(["move_ids"])
         for move in moves.filtered(
             lambda move: move.company_id.amendment_auto_post and move.auto_post == "no"
         ):
