@@ -642,8 +642,13 @@ class SaleSubscriptionAmendment(models.Model):
             if quantity <= 0:
                 commands.append(Command.unlink(sub_line.id))
             elif float_compare(quantity, sub_line.product_uom_qty, precision_digits=6):
+                # subscription_oca recomputes the discount from the pricelist
+                # when the quantity changes: the line keeps its own
                 commands.append(
-                    Command.update(sub_line.id, {"product_uom_qty": quantity})
+                    Command.update(
+                        sub_line.id,
+                        {"product_uom_qty": quantity, "discount": sub_line.discount},
+                    )
                 )
         for line in self.line_ids.filtered(
             lambda line: not line.subscription_line_id and line.new_quantity > 0
