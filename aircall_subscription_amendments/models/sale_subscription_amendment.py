@@ -551,7 +551,7 @@ class SaleSubscriptionAmendment(models.Model):
                 drafts |= billing
                 continue
             period_moves |= refunds.filtered(
-                lambda refund, posted=posted: refund.reversed_entry_id in posted
+                lambda refund, moves=period_moves: refund.reversed_entry_id in moves
             )
             periods.append(
                 rules.BilledPeriod(
@@ -564,9 +564,9 @@ class SaleSubscriptionAmendment(models.Model):
         return periods, drafts
 
     def _manual_refunds(self, invoices):
-        """Credit notes made by hand (Odoo's reversal) of the period invoices:
-        what they credit is netted too. Drafts count, so that nothing is
-        credited twice once they are posted."""
+        """Credit notes made by hand (Odoo's reversal) of the period invoices
+        (or of amendment invoices): what they credit is netted too. Drafts
+        count, so that nothing is credited twice once they are posted."""
         if not invoices:
             return invoices
         return invoices.search(
@@ -781,12 +781,14 @@ class SaleSubscriptionAmendment(models.Model):
     def _create_documents(self, vals_list):
         """Create the planned documents; post them if their company says so.
 
-        The one sudo() of the amendment path that writes accounting entries:
-        account managers amend contracts but may only read invoices. It runs
-        after ``action_apply``'s group and record-rule checks (or in the
-        cron), on values built from the amendment's own subscription and its
-        invoices. A document that cannot be posted stays in draft, with the
-        reason in its chatter, for an accountant to post.
+        The one sudo() that creates accounting documents: account managers
+        amend contracts but may only read invoices. It runs after
+        ``action_apply``'s group and record-rule checks (or in the cron), on
+        values built from the amendment's own subscription and its invoices.
+        (The only other accounting write of the amendment path is
+        ``_update_draft_invoices``, on the drafts of the same ledger.)
+        A document that cannot be posted stays in draft, with the reason in its
+        chatter, for an accountant to post.
         """
         moves = self.env["account.move"].sudo().create(vals_list)
         # created in another environment: read them afresh from ours

@@ -7,6 +7,7 @@ and posted; changes take effect on 10 July (27 days of 31 remain, 87 %).
 """
 
 from datetime import date
+from decimal import Decimal
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -617,6 +618,9 @@ class TestLabels(AccountingCase):
         cls.invoice = cls._invoice_period(cls.subscription, JULY)
 
     def test_label_in_the_partners_language(self):
+        # the label is a Python string: Odoo reads its translation from the
+        # module's i18n/fr.po when first asked (no terms to load into the
+        # database); the product name is a database translation
         self.env["res.lang"]._activate_lang("fr_FR")
         self.product_users.with_context(lang="fr_FR").name = "Utilisateurs"
         self.partner.lang = "fr_FR"
@@ -631,4 +635,27 @@ class TestLabels(AccountingCase):
         self.assertEqual(
             amendment.move_ids.invoice_line_ids.name,
             "Users: 10 → 7.5 (−2.5) · 07/10/2024 – 08/05/2024 (87 %)",
+        )
+
+
+class TestDocumentPrecision(SubscriptionCase):
+    def test_amount_with_more_decimals_than_unit_prices(self):
+        """A 3-decimal currency: the amount goes into the quantity, or a clear
+        error says which precision to raise."""
+        kwd = self.env.ref("base.KWD")
+        self.assertEqual(kwd.decimal_places, 3)
+        amendment = self.env["sale.subscription.amendment"]
+        precision = self.env.ref("product.decimal_price")
+        self.assertEqual(precision.digits, 2)
+        uom_precision = self.env.ref("product.decimal_product_uom")
+        uom_precision.digits = 2
+        with self.assertRaisesRegex(UserError, "Product Price"):
+            amendment._document_quantity_price(Decimal("12.345"), kwd)
+        uom_precision.digits = 3
+        self.assertEqual(
+            amendment._document_quantity_price(Decimal("12.345"), kwd), (12.345, 1.0)
+        )
+        precision.digits = 3
+        self.assertEqual(
+            amendment._document_quantity_price(Decimal("12.345"), kwd), (1.0, 12.345)
         )
