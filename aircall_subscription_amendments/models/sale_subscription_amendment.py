@@ -723,13 +723,11 @@ class SaleSubscriptionAmendment(models.Model):
             lambda line: line.amendment_line_id in self.line_ids
         )
         if added:
+            values = [line._prepare_account_move_line() for line in added]
+            for vals in values:
+                vals.pop("price_subtotal", None)  # Odoo computes it
             drafts.write(
-                {
-                    "invoice_line_ids": [
-                        Command.create(line._prepare_account_move_line())
-                        for line in added
-                    ]
-                }
+                {"invoice_line_ids": [Command.create(vals) for vals in values]}
             )
             touched = drafts
         for draft in touched:
