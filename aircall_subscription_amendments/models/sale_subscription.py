@@ -407,12 +407,18 @@ class SaleSubscription(models.Model):
     # -- billed periods ------------------------------------------------------
 
     def _billing_moves(self):
+        """The invoices subscription_oca made for this contract, directly or
+        through its sale orders."""
         return self.invoice_ids | self.sale_order_ids.invoice_ids
 
     def _prepare_account_move(self, line_ids):
         values = super()._prepare_account_move(line_ids)
-        # subscription_oca ignores the pricelist currency: invoice in it
+        # subscription_oca ignores the pricelist currency (the lines' prices
+        # are in it) and the contract's fiscal position (the lines' taxes are
+        # mapped by it): invoice in both
         values["currency_id"] = self.currency_id.id
+        if self.fiscal_position_id:
+            values["fiscal_position_id"] = self.fiscal_position_id.id
         return values
 
     def generate_invoice(self):
@@ -431,7 +437,9 @@ class SaleSubscription(models.Model):
         """Record ``[start, recurring_next_date)`` on the invoices just created.
 
         subscription_oca advances ``recurring_next_date`` after building the
-        invoice, so this runs after ``super()``.
+        invoice, so this runs after ``super()``. subscription_oca creates its
+        invoices as superuser (a salesman may bill a contract): so are they
+        stamped.
         """
         self.ensure_one()
         moves = (self._billing_moves() - before).sudo()
