@@ -10,7 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import psycopg2.errors
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -18,7 +18,12 @@ from odoo.tools import float_compare, mute_logger
 from odoo.tools.misc import format_date, formatLang
 
 from .. import rules
-from .sale_subscription import ADMIN_GROUP, USER_GROUP
+from .sale_subscription import (
+    ADMIN_GROUP,
+    APPLY_CONTEXT,
+    USER_GROUP,
+    format_quantity,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -28,8 +33,8 @@ AMENDMENT_TYPES = [
     ("mixed", "Mixed change"),
     ("cancellation", "Cancellation"),
 ]
-#: context key under which subscription lines may change on a running contract
-APPLY_CONTEXT = "aircall_amendment_apply"
+# APPLY_CONTEXT (imported with the groups): the context key under which the
+# lines and the renewal of a running contract may change
 
 
 class SaleSubscriptionAmendment(models.Model):
@@ -168,6 +173,7 @@ class SaleSubscriptionAmendment(models.Model):
         self._check_amendment_group()
         today = fields.Date.context_today(self)
         for vals in vals_list:
+            self._check_line_commands(vals.get("line_ids"))
             if vals.get("state", "draft") != "draft":
                 raise UserError(
                     self.env._("An amendment is created as a draft; apply it.")
@@ -182,25 +188,49 @@ class SaleSubscriptionAmendment(models.Model):
             amendment.name = amendment._default_name()
         return amendments
 
+    @api.model
+    def _check_line_commands(self, commands):
+        """Numbers in the lines' values, before the ORM converts them."""
+        line_model = self.env["sale.subscription.amendment.line"]
+        for command in commands or ():
+            if command[0] in (Command.CREATE, Command.UPDATE):
+                line_model._check_numbers(command[2])
+
     def _default_name(self):
         return (
             self.env["ir.sequence"].next_by_code("sale.subscription.amendment") or "/"
         )
 
     def write(self, vals):
+        self._check_line_commands(vals.get("line_ids"))
         if "request_date" in vals:
             self._check_admin(
                 self.env._("Only an administrator may set another request date.")
             )
-        locked = set(vals) - {"note", "message_main_attachment_id"}
-        if locked and any(a.state in ("done", "cancel") for a in self):
+        internal = self.env.context.get(APPLY_CONTEXT)
+        if "state" in vals and not internal:
+            raise UserError(
+                self.env._("An amendment changes state through Apply or Cancel only.")
+            )
+        locked = set(vals) - {"note", "message_main_attachment_id", "state"}
+        # a scheduled amendment was checked on its request date: it is frozen too
+        if locked and any(a.state != "draft" for a in self):
             raise UserError(
                 self.env._(
-                    "A done or cancelled amendment cannot be changed: create a new "
-                    "amendment instead."
+                    "Only a draft amendment can be changed: cancel it and create a "
+                    "new amendment instead."
                 )
             )
         return super().write(vals)
+
+    def _check_lines_editable(self):
+        if any(amendment.state != "draft" for amendment in self):
+            raise UserError(
+                self.env._(
+                    "Only the lines of a draft amendment can change: cancel it and "
+                    "create a new amendment instead."
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_done(self):
@@ -243,8 +273,90 @@ class SaleSubscriptionAmendment(models.Model):
                         )[amendment.state],
                     )
                 )
-        self.write({"state": "cancel"})
+        self.with_context(**{APPLY_CONTEXT: True}).write({"state": "cancel"})
         return True
+
+    @api.model
+    def create_and_apply(self, vals):
+        """Create one amendment from ``vals`` and apply it, all or nothing.
+
+        The wizard's one call (RPC clients may use it too). A changed line may
+        carry the ``old_quantity`` it was prepared from: if the subscription
+        line changed since, nothing is created.
+        """
+        self._check_amendment_group()
+        self._check_prepared_quantities(vals)
+        with self.env.cr.savepoint():
+            amendment = self.create(vals)
+            amendment.action_apply()
+        return amendment
+
+    @api.model
+    def _preview(self, vals):
+        """What ``create_and_apply(vals)`` would do, computed without writing.
+
+        Returns a dict: ``amendment`` (an in-memory record), ``plan`` (the
+        rules' plan, None when applying would fail), ``decision`` (the notice
+        decision) and ``error`` (the message applying would raise, or False).
+        """
+        amendment = self.new(self._with_snapshots(vals))
+        result = {"amendment": amendment, "plan": None, "decision": None}
+        try:
+            self._check_prepared_quantities(vals)
+            result["plan"] = amendment._validate_and_plan()
+        except (UserError, ValidationError, AccessError) as error:
+            result["error"] = error.args[0]
+            return result
+        result["error"] = False
+        result["decision"] = amendment.subscription_id._notice_decision(
+            amendment.amendment_type, amendment.request_date
+        )
+        return result
+
+    @api.model
+    def _with_snapshots(self, vals):
+        """``vals`` with each changed line's snapshot, as ``create`` takes it."""
+        line_model = self.env["sale.subscription.amendment.line"]
+        commands = []
+        for command in vals.get("line_ids", []):
+            if command[0] == Command.CREATE:
+                line_vals = dict(command[2], old_quantity=0.0)
+                if line_vals.get("subscription_line_id"):
+                    line_vals.update(
+                        line_model._snapshot_values(
+                            self.env["sale.subscription.line"].browse(
+                                line_vals["subscription_line_id"]
+                            )
+                        )
+                    )
+                command = Command.create(line_vals)
+            commands.append(command)
+        return dict(vals, line_ids=commands)
+
+    @api.model
+    def _check_prepared_quantities(self, vals):
+        """Refuse lines prepared from a quantity that has changed since."""
+        for command in vals.get("line_ids", []):
+            line_vals = command[2] if command[0] == Command.CREATE else {}
+            if not line_vals.get("subscription_line_id") or (
+                "old_quantity" not in line_vals
+            ):
+                continue
+            line = self.env["sale.subscription.line"].browse(
+                line_vals["subscription_line_id"]
+            )
+            if float_compare(
+                line.product_uom_qty, line_vals["old_quantity"], precision_digits=6
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(product)s changed since this amendment was prepared "
+                        "(%(old)s, now %(current)s). Prepare a new amendment.",
+                        product=line.product_id.display_name,
+                        old=line_vals["old_quantity"],
+                        current=line.product_uom_qty,
+                    )
+                )
 
     def action_view_moves(self):
         self.ensure_one()
@@ -965,7 +1077,11 @@ class SaleSubscriptionAmendment(models.Model):
         self.ensure_one()
         changes = Markup("").join(
             Markup("<li>%s: %s → %s</li>")
-            % (line.product_id.display_name, line.old_quantity, line.new_quantity)
+            % (
+                line.product_id.display_name,
+                format_quantity(line.old_quantity),
+                format_quantity(line.new_quantity),
+            )
             for line in self.line_ids
             if float_compare(line.old_quantity, line.new_quantity, precision_digits=6)
         )
@@ -981,8 +1097,11 @@ class SaleSubscriptionAmendment(models.Model):
         )
         body = Markup("<p>%s</p><ul>%s</ul>") % (
             self.env._(
-                "Amendment %(amendment)s applied by %(user)s, effective %(date)s.",
+                "Amendment %(amendment)s, submitted by %(submitter)s on "
+                "%(request_date)s, applied by %(user)s, effective %(date)s.",
                 amendment=self.name,
+                submitter=self.user_id.name,
+                request_date=format_date(self.env, self.request_date),
                 user=self.env.user.name,
                 date=format_date(self.env, self.effective_date),
             ),
@@ -990,10 +1109,17 @@ class SaleSubscriptionAmendment(models.Model):
         )
         if documents:
             body += Markup("<p>%s %s</p>") % (self.env._("Documents:"), documents)
-        if self.override_reason:
-            body += Markup("<p>%s %s</p>") % (
-                self.env._("Notice period overridden by an administrator:"),
-                escape(self.override_reason),
+        if (
+            self.override_reason
+            and not self.subscription_id._notice_decision(
+                self.amendment_type, self.request_date
+            ).accepted
+        ):
+            body += Markup("<p>%s</p>") % self.env._(
+                "Late change accepted by an administrator after the notice deadline "
+                "%(deadline)s: %(reason)s",
+                deadline=format_date(self.env, self.notice_deadline),
+                reason=self.override_reason,
             )
         self.message_post(body=body)
         self.subscription_id.message_post(

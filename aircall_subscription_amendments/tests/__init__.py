@@ -2,10 +2,14 @@
 from . import (
     test_accounting,
     test_article,
+    test_bad_input,
     test_billed_periods,
+    test_concurrency,
     test_install,
     test_ledger,
+    test_notice_enforcement,
     test_renewal_cron,
     test_security,
     test_terms,
+    test_wizard,
 )
