@@ -29,6 +29,9 @@ except OSError:
     po = polib.POFile()
     po.metadata = dict(pot.metadata, Language="fr", **{"Plural-Forms": "nplurals=2; plural=(n > 1);"})
 po.merge(pot)
+# entries in the .pot's order (obsolete ones last), as Odoo's own .po files are
+order = {(entry.msgctxt, entry.msgid): i for i, entry in enumerate(pot)}
+po.sort(key=lambda entry: order.get((entry.msgctxt, entry.msgid), len(order)))
 po.save(po_path)
 print(f"{po_path}: {len(po.untranslated_entries())} untranslated, {len(po.fuzzy_entries())} fuzzy")
 PY

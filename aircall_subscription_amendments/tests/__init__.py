@@ -5,6 +5,7 @@ from . import (
     test_bad_input,
     test_billed_periods,
     test_concurrency,
+    test_i18n,
     test_install,
     test_ledger,
     test_notice_enforcement,
