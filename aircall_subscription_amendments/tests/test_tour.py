@@ -64,9 +64,26 @@ class TestAmendmentTour(HttpCase, SubscriptionCase):
                 "(scripts/test.sh does)"
             )
 
-    def test_amend_lowers_users_and_credits(self):
+    def _start_tour(self, name):
         self.start_tour(
             f"/odoo/sale.subscription/{self.subscription.id}",
-            "aircall_subscription_amendment_tour",
+            name,
             login=self.account_manager.login,
         )
+
+    def test_account_manager_opens_subscription(self):
+        self._start_tour("aircall_subscription_open_tour")
+
+    def test_amend_lowers_users_and_credits(self):
+        if "sale.subscription.amendment.wizard" not in self.env:
+            self.skipTest("the amendment wizard is not merged yet")
+        self._start_tour("aircall_subscription_amendment_tour")
+        amendment = self.subscription.amendment_ids
+        self.assertEqual(amendment.state, "done")
+        self.assertEqual(
+            self.subscription.sale_subscription_line_ids.product_uom_qty, 6
+        )
+        credit_note = amendment.move_ids
+        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertEqual(credit_note.reversed_entry_id, self.invoice)
+        self.assertEqual(credit_note.amount_untaxed, 100.0)

@@ -8,11 +8,60 @@
 
 import {registry} from "@web/core/registry";
 
+const openSubscription = {
+    content: "The subscription form is open, with its 10 users",
+    trigger: ".o_form_view [name='sale_subscription_line_ids'] td:contains(Tour users)",
+};
+
+registry.category("web_tour.tours").add("aircall_subscription_open_tour", {
+    steps: () => [openSubscription],
+});
+
 registry.category("web_tour.tours").add("aircall_subscription_amendment_tour", {
     steps: () => [
+        openSubscription,
         {
-            content: "The subscription form is open, with its 10 users",
-            trigger: ".o_form_view [name='sale_subscription_line_ids'] td:contains(Tour users)",
+            content: "Open the amendment wizard",
+            trigger: ".o_form_view button:contains(/^Amend$/)",
+            run: "click",
+        },
+        {
+            content: "Lower the users",
+            trigger:
+                ".modal .o_data_row:contains(Tour users) .o_data_cell[name='new_quantity']",
+            run: "click",
+        },
+        {
+            content: "… to 6",
+            trigger: ".modal .o_data_row:contains(Tour users) [name='new_quantity'] input",
+            run: "edit 6",
+        },
+        {
+            content: "Leave the cell so that the preview is computed",
+            trigger: ".modal .modal-title",
+            run: "click",
+        },
+        {
+            content: "The preview announces a credit note of 100.00 (4 × 25.00, whole period)",
+            trigger: ".modal .o_form_view:contains(100.00)",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal button:contains(Confirm)",
+            run: "click",
+        },
+        {
+            content: "The wizard is closed",
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "The amendment's credit note is there",
+            trigger: ".oe_stat_button:contains(Credit notes)",
+            run: "click",
+        },
+        {
+            content: "… a draft credit note for 100.00",
+            trigger: ".o_content:contains(100.00)",
         },
     ],
 });
