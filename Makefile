@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more for developers.
-.PHONY: demo test setup bench lint clean
+.PHONY: demo test setup bench lint clean i18n
 
 demo:   ## set everything up and start Odoo with the demo database
 	bash scripts/demo.sh
@@ -18,3 +18,6 @@ lint:   ## ruff fixes and formatting
 
 clean:
 	rm -rf .venv .cache
+
+i18n:   ## regenerate the .pot from the module and merge it into fr.po
+	bash scripts/i18n.sh

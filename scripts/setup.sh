@@ -10,14 +10,24 @@ PY="$(python_bin)" || { echo "python3 not found" >&2; exit 1; }
 if [ ! -x "$VENV/bin/python" ]; then
     say "Creating $VENV with $PY"
     "$PY" -m venv "$VENV"
-    "$VENV/bin/pip" install -q --upgrade pip setuptools wheel
+    "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip setuptools wheel >/dev/null
 fi
 PIP=("$VENV/bin/pip" install -q --disable-pip-version-check)
+LOG="$CACHE/setup.log"
+: >"$LOG"
+# pip's (and setuptools') chatter goes to .cache/setup.log, shown when a step fails
+quietly() {
+    "$@" >>"$LOG" 2>&1 || {
+        cat "$LOG" >&2
+        echo "setup failed: $*" >&2
+        return 1
+    }
+}
 
 dev_stamp="$VENV/.stamp-dev-$(sha1sum "$ROOT/requirements-dev.txt" | cut -c1-12)"
 if [ ! -f "$dev_stamp" ]; then
     say "Installing test tools"
-    "${PIP[@]}" -r "$ROOT/requirements-dev.txt"
+    quietly "${PIP[@]}" -r "$ROOT/requirements-dev.txt"
     touch "$dev_stamp"
 fi
 
@@ -30,11 +40,11 @@ odoo_stamp="$VENV/.stamp-odoo-$(cat "$source_dir/requirements.txt" "$ROOT/script
 if [ ! -f "$odoo_stamp" ]; then
     say "Installing Odoo from $source_dir"
     "$VENV/bin/python" "$ROOT/scripts/odoo_requirements.py" "$source_dir/requirements.txt" >"$CACHE/odoo-pins.txt"
-    "${PIP[@]}" -r "$CACHE/odoo-pins.txt"
+    quietly "${PIP[@]}" -r "$CACHE/odoo-pins.txt"
     # compat mode: a plain .pth entry, so that odoo.addons stays a namespace shared
     # with the OCA wheels (a setuptools editable finder would shadow it)
-    "${PIP[@]}" --no-deps --no-build-isolation -e "$source_dir" --config-settings editable_mode=compat
-    "${PIP[@]}" "odoo-addon-subscription-oca==18.0.*"
+    quietly "${PIP[@]}" --no-deps --no-build-isolation -e "$source_dir" --config-settings editable_mode=compat
+    quietly "${PIP[@]}" "odoo-addon-subscription-oca==18.0.*"
     rm -f "$VENV"/.stamp-odoo-*
     touch "$odoo_stamp"
 fi
