@@ -4,19 +4,23 @@ from odoo.exceptions import ValidationError
 
 from ..rules import ACTUAL_DAYS, THIRTY_E_360
 
+#: clause 13.1.b: the notice days when neither a template nor the company says
+DEFAULT_NOTICE_DAYS = 30
+DEFAULT_REMINDER_DAYS = 15
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
     amendment_notice_days = fields.Integer(
         string="Default notice days",
-        default=30,
+        default=DEFAULT_NOTICE_DAYS,
         help="Days before the renewal date after which reductions and cancellations "
         "are refused (contract clause 13.1.b). Templates and contracts may override it.",
     )
     amendment_reminder_days = fields.Integer(
         string="Notice reminder (days before the deadline)",
-        default=15,
+        default=DEFAULT_REMINDER_DAYS,
         help="An activity reminds the subscription's responsible user this many days "
         "before the notice deadline, once per term.",
     )
@@ -44,10 +48,21 @@ class ResCompany(models.Model):
     @api.constrains("amendment_notice_days", "amendment_reminder_days")
     def _check_amendment_days(self):
         for company in self:
-            if company.amendment_notice_days < 0 or company.amendment_reminder_days < 0:
+            if company.amendment_notice_days < 0:
                 raise ValidationError(
                     self.env._(
-                        "Notice and reminder days cannot be negative (%(company)s).",
+                        "The default notice days of %(company)s cannot be negative "
+                        "(%(days)s).",
                         company=company.name,
+                        days=company.amendment_notice_days,
+                    )
+                )
+            if company.amendment_reminder_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The notice reminder days of %(company)s cannot be negative "
+                        "(%(days)s).",
+                        company=company.name,
+                        days=company.amendment_reminder_days,
                     )
                 )

@@ -1,13 +1,23 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_date
 
 from .. import rules
-from .sale_subscription_template import TERM_UNITS
+from .res_company import DEFAULT_NOTICE_DAYS
+from .sale_subscription_template import ADMIN_GROUP, TERM_UNITS
 
-ADMIN_GROUP = "aircall_subscription_amendments.group_amendment_admin"
 USER_GROUP = "aircall_subscription_amendments.group_amendment_user"
+#: the activity type of the reminder sent before a notice deadline
+REMINDER_ACTIVITY = "aircall_subscription_amendments.mail_activity_notice_deadline"
+#: fields only an amendment administrator may change on a running contract
+TERM_FIELDS = ("term_interval", "term_unit", "notice_days")
+#: and, once it has a term, what moves its renewal date
+TERM_DATE_FIELDS = ("date_start", "date")
 
 
 class SaleSubscription(models.Model):
@@ -18,13 +28,17 @@ class SaleSubscription(models.Model):
         compute="_compute_term",
         store=True,
         readonly=False,
-        help="Commitment length; 0: no term (no renewal date, no notice rule).",
+        tracking=True,
+        help="Commitment length, from the template; 0: no term (no renewal date, "
+        "no notice rule). Only a subscription-amendment administrator may change "
+        "the term of a running contract.",
     )
     term_unit = fields.Selection(
         selection=TERM_UNITS,
         compute="_compute_term",
         store=True,
         readonly=False,
+        tracking=True,
     )
     auto_renew = fields.Boolean(
         compute="_compute_auto_renew",
@@ -32,32 +46,44 @@ class SaleSubscription(models.Model):
         readonly=False,
         tracking=True,
         help="The contract renews under its current terms at the renewal date. "
-        "Switching it off is a cancellation: it obeys the notice period.",
+        "Switching it off is a cancellation: it obeys the notice period. A "
+        "subscription with an end date does not renew.",
     )
     notice_days = fields.Integer(
         compute="_compute_notice_days",
         store=True,
         readonly=False,
+        copy=False,  # a copy is a new contract: it gets the default
         tracking=True,
         help="Reductions and cancellations must be submitted at least this many days "
-        "before the renewal date. Only a subscription-amendment administrator may "
-        "change it.",
+        "before the renewal date. From the template, else the company setting. Only "
+        "a subscription-amendment administrator may change it.",
     )
     renewal_date = fields.Date(
-        compute="_compute_renewal_date",
-        store=True,
-        help="The first day of the next contract term.",
-    )
-    notice_deadline = fields.Date(
-        compute="_compute_notice_deadline",
+        compute="_compute_renewal_dates",
         store=True,
         index=True,
-        help="The last day on which a reduction or a cancellation is accepted.",
+        help="The first day of the next contract term (the end date of a "
+        "subscription that has one). Empty without a contract term.",
+    )
+    notice_deadline = fields.Date(
+        compute="_compute_renewal_dates",
+        store=True,
+        index=True,
+        help="The last day on which a reduction or a cancellation is accepted: "
+        "the renewal date minus the notice days.",
     )
     inside_notice_period = fields.Boolean(
         compute="_compute_inside_notice_period",
         search="_search_inside_notice_period",
         help="Past the notice deadline: only upgrades are accepted until the renewal.",
+    )
+    notice_reminder_renewal_date = fields.Date(
+        string="Notice reminder sent for",
+        copy=False,
+        readonly=True,
+        help="The renewal date of the term whose notice-deadline reminder was "
+        "created: one reminder per term.",
     )
 
     amendment_ids = fields.One2many(
@@ -101,60 +127,119 @@ class SaleSubscription(models.Model):
             subscription.term_interval = subscription.template_id.term_interval
             subscription.term_unit = subscription.template_id.term_unit or "month"
 
-    @api.depends("recurring_rule_boundary")
+    @api.depends("date")
     def _compute_auto_renew(self):
         for subscription in self:
             # an end date (limited boundary) means no automatic renewal
-            subscription.auto_renew = subscription.recurring_rule_boundary
+            subscription.auto_renew = not subscription.date
 
     @api.depends("template_id", "company_id")
     def _compute_notice_days(self):
         for subscription in self:
-            subscription.notice_days = (
-                subscription.template_id.notice_days
-                or subscription.company_id.amendment_notice_days
+            subscription.notice_days = self._default_notice_days(
+                subscription.template_id, subscription.company_id
             )
 
-    @api.depends("date_start", "date", "term_interval", "term_unit")
-    def _compute_renewal_date(self):
+    @api.model
+    def _default_notice_days(self, template, company):
+        """The notice days a contract gets: template, else company, else 30.
+
+        A template's 0 means "the company default".
+        """
+        if template.notice_days:
+            return template.notice_days
+        if company:
+            return company.amendment_notice_days
+        return DEFAULT_NOTICE_DAYS
+
+    @api.depends(
+        "date_start",
+        "date",
+        "term_interval",
+        "term_unit",
+        "notice_days",
+        "stage_id",
+    )
+    def _compute_renewal_dates(self):
+        """Renewal date and notice deadline as seen today.
+
+        "Today" moves on: the daily cron refreshes the contracts whose renewal
+        date has come (``_refresh_renewal_dates``). A closed contract has none.
+        """
         today = fields.Date.context_today(self)
         for subscription in self:
-            subscription.renewal_date = subscription._renewal_date_after(today)
-
-    @api.depends("renewal_date", "notice_days")
-    def _compute_notice_deadline(self):
-        for subscription in self:
+            renewal = None
+            if subscription.stage_id.type != "post":
+                renewal = subscription._renewal_date_after(today)
+            subscription.renewal_date = renewal or False
             subscription.notice_deadline = (
-                subscription.renewal_date
-                and rules.notice_deadline(
-                    subscription.renewal_date, max(subscription.notice_days, 0)
-                )
+                renewal
+                and rules.notice_deadline(renewal, max(subscription.notice_days, 0))
+                or False
             )
 
+    def _refresh_renewal_dates(self):
+        """Recompute the stored renewal date and notice deadline as of today."""
+        if not self:
+            return
+        # one compute method sets both fields: marking one recomputes both
+        self.env.add_to_compute(self._fields["renewal_date"], self)
+        self.flush_recordset(["renewal_date", "notice_deadline"])
+
+    @api.depends("renewal_date", "notice_deadline")
+    @api.depends_context("tz")
     def _compute_inside_notice_period(self):
         today = fields.Date.context_today(self)
         for subscription in self:
             subscription.inside_notice_period = bool(
-                subscription.notice_deadline and subscription.notice_deadline < today
+                subscription.notice_deadline
+                and subscription.notice_deadline < today < subscription.renewal_date
             )
 
     def _search_inside_notice_period(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on the notice period."))
         today = fields.Date.context_today(self)
-        inside = [("notice_deadline", "<", today)]
         if (operator == "=") == value:
-            return inside
-        return ["|", ("notice_deadline", "=", False), ("notice_deadline", ">=", today)]
+            return [("notice_deadline", "<", today), ("renewal_date", ">", today)]
+        return [
+            "|",
+            "|",
+            ("notice_deadline", "=", False),
+            ("notice_deadline", ">=", today),
+            ("renewal_date", "<=", today),
+        ]
 
     @api.constrains("notice_days", "term_interval")
-    def _check_notice_days(self):
+    def _check_term_and_notice_days(self):
         for subscription in self:
-            if subscription.notice_days < 0 or subscription.term_interval < 0:
-                raise UserError(
+            if subscription.notice_days < 0:
+                raise ValidationError(
                     self.env._(
-                        "Notice days and contract term cannot be negative "
-                        "(%(subscription)s).",
+                        "The notice days of %(subscription)s cannot be negative "
+                        "(%(days)s).",
+                        subscription=subscription.display_name,
+                        days=subscription.notice_days,
+                    )
+                )
+            if subscription.term_interval < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The contract term of %(subscription)s cannot be negative "
+                        "(%(term)s).",
+                        subscription=subscription.display_name,
+                        term=subscription.term_interval,
+                    )
+                )
+
+    @api.constrains("auto_renew", "date")
+    def _check_auto_renew_end_date(self):
+        for subscription in self:
+            if subscription.auto_renew and subscription.date:
+                raise ValidationError(
+                    self.env._(
+                        "%(subscription)s has an end date: it cannot renew "
+                        "automatically.",
                         subscription=subscription.display_name,
                     )
                 )
@@ -174,6 +259,19 @@ class SaleSubscription(models.Model):
         return rules.renewal_date(
             self.date_start, self.term_interval, self.term_unit, after=day
         )
+
+    def _follow_template_term(self):
+        """Take the term and notice days of the template (it just got a term)."""
+        for (template, company), subscriptions in self.grouped(
+            lambda subscription: (subscription.template_id, subscription.company_id)
+        ).items():
+            subscriptions.write(
+                {
+                    "term_interval": template.term_interval,
+                    "term_unit": template.term_unit,
+                    "notice_days": self._default_notice_days(template, company),
+                }
+            )
 
     def _notice_decision(self, kind, request_date):
         self.ensure_one()
@@ -212,23 +310,93 @@ class SaleSubscription(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any("notice_days" in vals for vals in vals_list):
-            self._check_notice_days_access()
+        for vals in vals_list:
+            if "date" in vals and not vals["date"]:
+                # subscription_oca computes ``date`` and ``recurring_rule_boundary``
+                # together: a given ``date`` (the form sends False for an unlimited
+                # template) would leave the boundary unset, as if limited, and its
+                # cron would then compare False with a date
+                del vals["date"]
+        if not self._is_amendment_admin():
+            for vals in vals_list:
+                self._check_notice_days_default(vals)
         return super().create(vals_list)
 
     def write(self, vals):
-        if "notice_days" in vals:
-            self._check_notice_days_access()
-        return super().write(vals)
+        if self._is_amendment_admin() or not (
+            {"template_id", "company_id", *TERM_FIELDS, *TERM_DATE_FIELDS} & set(vals)
+        ):
+            return super().write(vals)
+        before = {subscription: subscription._term_values() for subscription in self}
+        result = super().write(vals)
+        for subscription, values in before.items():
+            subscription._check_term_change(values)
+        return result
 
-    def _check_notice_days_access(self):
-        if not self.env.su and not self.env.user.has_group(ADMIN_GROUP):
+    def _is_amendment_admin(self):
+        return self.env.su or self.env.user.has_group(ADMIN_GROUP)
+
+    def _term_values(self):
+        self.ensure_one()
+        return {
+            "in_progress": self.in_progress,
+            **{fname: self[fname] for fname in TERM_FIELDS + TERM_DATE_FIELDS},
+        }
+
+    def _check_notice_days_default(self, vals):
+        """A new contract's notice days may only be its default (non-admins)."""
+        if "notice_days" not in vals:
+            return
+        template = self.env["sale.subscription.template"].browse(
+            vals.get("template_id")
+        )
+        company = (
+            self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+        )
+        if (vals["notice_days"] or 0) != self._default_notice_days(template, company):
+            raise AccessError(self._notice_days_access_message())
+
+    def _check_term_change(self, before):
+        """After a write by a non-administrator: refuse what only they may change.
+
+        The notice days may only take their default (template, else company).
+        The term and notice days of a running contract do not change at all,
+        whether written directly or recomputed from another template; nor, once
+        it has a term, its start and end dates, which move its renewal date (an
+        end date also switches off its automatic renewal).
+        """
+        self.ensure_one()
+        guarded = TERM_FIELDS
+        if before["term_interval"] > 0:
+            guarded += TERM_DATE_FIELDS
+        changed = [
+            fname
+            for fname in guarded
+            if self[fname] != before[fname]
+            # a missing start date is set when the contract starts
+            and (fname != "date_start" or before[fname])
+        ]
+        if not changed:
+            return
+        if before["in_progress"]:
             raise AccessError(
                 self.env._(
                     "Only a subscription-amendment administrator may change the "
-                    "notice days of a contract."
+                    "contract term, the start or end date or the notice days of the "
+                    "running contract %(subscription)s.",
+                    subscription=self.display_name,
                 )
             )
+        if "notice_days" in changed and self.notice_days != self._default_notice_days(
+            self.template_id, self.company_id
+        ):
+            raise AccessError(self._notice_days_access_message())
+
+    def _notice_days_access_message(self):
+        return self.env._(
+            "Only a subscription-amendment administrator may change the notice days "
+            "of a contract."
+        )
 
     # -- billed periods ------------------------------------------------------
 
@@ -276,31 +444,106 @@ class SaleSubscription(models.Model):
 
     @api.model
     def cron_subscription_management(self):
+        """Renewals, then scheduled amendments, then reminders, then invoicing.
+
+        subscription_oca's own run (``super()``) comes last: it invoices the
+        periods that start today under the terms the steps before left.
+        """
         self._cron_renew_terms()
         self.env["sale.subscription.amendment"]._cron_apply_scheduled()
+        self._cron_notice_reminders()
         return super().cron_subscription_management()
+
+    @api.model
+    def _cron_notice_reminders(self):
+        """Remind the responsible user of an approaching notice deadline.
+
+        Once per term: ``notice_reminder_renewal_date`` remembers the term a
+        reminder was made for. Only contracts that would renew need one.
+        """
+        today = fields.Date.context_today(self)
+        companies = self.env["res.company"].search([])
+        horizon = today + timedelta(
+            days=max(companies.mapped("amendment_reminder_days") or [0])
+        )
+        candidates = self.search(
+            [
+                ("in_progress", "=", True),
+                ("auto_renew", "=", True),
+                ("notice_deadline", ">=", today),
+                ("notice_deadline", "<=", horizon),
+            ]
+        )
+        for subscription in candidates:
+            reminder_day = subscription.notice_deadline - timedelta(
+                days=subscription.company_id.amendment_reminder_days
+            )
+            if (
+                reminder_day <= today
+                and subscription.notice_reminder_renewal_date
+                != subscription.renewal_date
+            ):
+                subscription._schedule_notice_reminder()
+
+    def _schedule_notice_reminder(self):
+        self.ensure_one()
+        user = self.user_id
+        # in the language of the user who gets it
+        subscription = self.with_context(lang=user.lang or self.env.lang)
+        env = subscription.env
+        deadline = format_date(env, self.notice_deadline)
+        subscription.activity_schedule(
+            REMINDER_ACTIVITY,
+            date_deadline=self.notice_deadline,
+            summary=env._("Notice deadline on %(deadline)s", deadline=deadline),
+            note=Markup("<p>%s</p>")
+            % env._(
+                "%(deadline)s is the last day to submit a reduction or a "
+                "cancellation of %(subscription)s. Without one, the contract renews "
+                "under its current terms on %(renewal)s.",
+                deadline=deadline,
+                subscription=self.display_name,
+                renewal=format_date(env, self.renewal_date),
+            ),
+            user_id=user.id,
+        )
+        self.notice_reminder_renewal_date = self.renewal_date
 
     @api.model
     def _cron_renew_terms(self):
         """Start the next term of contracts whose renewal date has come.
 
-        Auto-renewing contracts continue under the same lines and prices (their
-        renewal date advances); the others are closed through subscription_oca.
-        Idempotent: a second run the same day finds nothing to do.
+        Auto-renewing contracts continue under the same lines and prices: their
+        renewal date and notice deadline advance (subscription_oca runs them on
+        its unlimited boundary, so none of its own fields needs re-aligning).
+        The others are closed through subscription_oca's close flow, with the
+        "not renewed" reason. A subscription with an end date is left to
+        subscription_oca, which closes it on that date. Contracts that are not
+        running only get their dates refreshed. Idempotent: a second run the
+        same day finds nothing to do.
         """
         today = fields.Date.context_today(self)
-        due = self.search([("renewal_date", "<=", today), ("in_progress", "=", True)])
-        to_close = due.filtered(lambda subscription: not subscription.auto_renew)
+        due = self.search([("renewal_date", "<=", today)])
+        running = due.filtered(
+            lambda subscription: subscription.in_progress and not subscription.date
+        )
+        to_close = running.filtered(lambda subscription: not subscription.auto_renew)
+        reason = self.env.ref(
+            "aircall_subscription_amendments.close_reason_not_renewed"
+        )
         for subscription in to_close:
-            subscription.close_subscription(
-                self.env.ref(
-                    "aircall_subscription_amendments.close_reason_not_renewed"
-                ).id
+            renewal = subscription.renewal_date
+            subscription.close_subscription(reason.id)
+            subscription.message_post(
+                body=self.env._(
+                    "Not renewed: the contract was cancelled and is closed on its "
+                    "renewal date %(renewal)s.",
+                    renewal=format_date(self.env, renewal),
+                )
             )
-        renewed = due - to_close
+        (due - to_close)._refresh_renewal_dates()
+        renewed = running - to_close
         if renewed:
-            self.env.add_to_compute(self._fields["renewal_date"], renewed)
-            renewed.flush_recordset(["renewal_date", "notice_deadline"])
             for subscription in renewed:
                 subscription.message_post(
                     body=self.env._(

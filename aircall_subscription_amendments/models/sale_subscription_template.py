@@ -1,6 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 TERM_UNITS = [
     ("day", "Day(s)"),
@@ -8,6 +8,9 @@ TERM_UNITS = [
     ("month", "Month(s)"),
     ("year", "Year(s)"),
 ]
+ADMIN_GROUP = "aircall_subscription_amendments.group_amendment_admin"
+#: what a template says about contract terms, and its values when it says nothing
+TERM_DEFAULTS = {"term_interval": 0, "term_unit": "month", "notice_days": 0}
 
 
 class SaleSubscriptionTemplate(models.Model):
@@ -17,14 +20,23 @@ class SaleSubscriptionTemplate(models.Model):
         string="Contract term",
         help="Commitment length, e.g. 12 months. The contract renews automatically "
         "at the end of each term. 0: no term, subscription_oca's behaviour is kept "
-        "(no renewal date, no notice rule).",
+        "(no renewal date, no notice rule). When a template gets a term, its "
+        "contracts without one get it too.",
     )
     term_unit = fields.Selection(
-        selection=TERM_UNITS, string="Term unit", default="month", required=True
+        selection=TERM_UNITS,
+        string="Term unit",
+        default=TERM_DEFAULTS["term_unit"],
+        required=True,
     )
     notice_days = fields.Integer(
         help="Notice period of the contracts of this template. 0: the company default."
     )
+    user_is_amendment_admin = fields.Boolean(compute="_compute_user_is_amendment_admin")
+
+    @api.depends_context("uid")
+    def _compute_user_is_amendment_admin(self):
+        self.user_is_amendment_admin = self.env.user.has_group(ADMIN_GROUP)
 
     @api.constrains("term_interval", "notice_days")
     def _check_term_and_notice(self):
@@ -37,3 +49,45 @@ class SaleSubscriptionTemplate(models.Model):
                         template=template.name,
                     )
                 )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_term_access(
+                {fname: vals[fname] for fname in TERM_DEFAULTS if fname in vals},
+                TERM_DEFAULTS,
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        for template in self:
+            template._check_term_access(
+                vals, {fname: template[fname] for fname in TERM_DEFAULTS}
+            )
+        opting_in = (
+            self.filtered(lambda template: not template.term_interval)
+            if vals.get("term_interval")
+            else self.browse()
+        )
+        result = super().write(vals)
+        if opting_in:
+            # their contracts without a term follow them into the notice rule
+            self.env["sale.subscription"].search(
+                [("template_id", "in", opting_in.ids), ("term_interval", "=", 0)]
+            )._follow_template_term()
+        return result
+
+    def _check_term_access(self, vals, current):
+        """Terms and notice days are set by subscription-amendment administrators."""
+        if self.env.su or self.env.user.has_group(ADMIN_GROUP):
+            return
+        if any(
+            fname in vals and (vals[fname] or TERM_DEFAULTS[fname]) != current[fname]
+            for fname in TERM_DEFAULTS
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a subscription-amendment administrator may change the "
+                    "contract term or the notice days of a subscription template."
+                )
+            )
