@@ -1,5 +1,5 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountMove(models.Model):
@@ -34,8 +34,10 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
         ondelete="restrict",
+        help="The amendment that generated this credit note or invoice.",
     )
 
+    @api.depends("subscription_period_next_start")
     def _compute_subscription_period_end(self):
         for move in self:
             move.subscription_period_end = (

@@ -1,5 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
+from odoo.tools import float_compare
 
 from .. import rules
 
@@ -11,29 +12,65 @@ class AccountMoveLine(models.Model):
         comodel_name="sale.subscription.line",
         string="Subscription line",
         index="btree_not_null",
-        copy=False,
+        readonly=True,
         ondelete="set null",
+        # copied: a credit note made with Odoo's reversal keeps the link, so
+        # that what it credits is netted when an amendment credits the period
+        copy=True,
     )
 
     def _link_subscription_lines(self, subscription_lines):
-        """Link invoice lines without a subscription line to one of the same product.
+        """Link invoice lines without a subscription line to the one they bill.
 
         subscription_oca's own invoice lines are linked when they are prepared;
-        its sale-order path knows nothing of them, hence this matching.
+        its sale-order path knows nothing of them, hence this matching: the
+        same product, quantity, unit price and discount first, then the same
+        product (each subscription line is used once).
         """
-        free = list(subscription_lines)
-        linked = self.filtered("subscription_line_id").subscription_line_id
-        free = [line for line in free if line not in linked]
-        for move_line in self.filtered(
+        linked = self.subscription_line_id
+        free = [line for line in subscription_lines if line not in linked]
+        unlinked = self.filtered(
             lambda line: not line.subscription_line_id and line.product_id
-        ):
-            match = next(
-                (line for line in free if line.product_id == move_line.product_id),
-                None,
+        )
+
+        precision = self.env["decimal.precision"]
+        digits = {
+            "quantity": precision.precision_get("Product Unit of Measure"),
+            "price": precision.precision_get("Product Price"),
+            "discount": precision.precision_get("Discount"),
+        }
+
+        def same_terms(move_line, line):
+            return (
+                move_line.product_id == line.product_id
+                and not float_compare(
+                    move_line.quantity,
+                    line.product_uom_qty,
+                    precision_digits=digits["quantity"],
+                )
+                and not float_compare(
+                    move_line.price_unit,
+                    line.price_unit,
+                    precision_digits=digits["price"],
+                )
+                and not float_compare(
+                    move_line.discount,
+                    line.discount,
+                    precision_digits=digits["discount"],
+                )
             )
-            if match:
-                move_line.subscription_line_id = match
-                free.remove(match)
+
+        for matches in (
+            same_terms,
+            lambda move_line, line: move_line.product_id == line.product_id,
+        ):
+            for move_line in unlinked.filtered(
+                lambda aml: not aml.subscription_line_id
+            ):
+                match = next((line for line in free if matches(move_line, line)), None)
+                if match:
+                    move_line.subscription_line_id = match
+                    free.remove(match)
 
     def _amendment_net_price(self):
         """The unit price as invoiced, after discount, exact."""

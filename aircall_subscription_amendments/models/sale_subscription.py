@@ -18,6 +18,11 @@ REMINDER_ACTIVITY = "aircall_subscription_amendments.mail_activity_notice_deadli
 TERM_FIELDS = ("term_interval", "term_unit", "notice_days")
 #: and, once it has a term, what moves its renewal date
 TERM_DATE_FIELDS = ("date_start", "date")
+#: context key of the amendment path: the only way to change the lines or the
+#: renewal of a running contract
+APPLY_CONTEXT = "aircall_amendment_apply"
+#: context key: an administrator's reason to accept a late cancellation
+OVERRIDE_CONTEXT = "aircall_override_reason"
 
 
 class SaleSubscription(models.Model):
@@ -323,6 +328,7 @@ class SaleSubscription(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_running_contract_change(vals)
         if self._is_amendment_admin() or not (
             {"template_id", "company_id", *TERM_FIELDS, *TERM_DATE_FIELDS} & set(vals)
         ):
@@ -401,12 +407,18 @@ class SaleSubscription(models.Model):
     # -- billed periods ------------------------------------------------------
 
     def _billing_moves(self):
+        """The invoices subscription_oca made for this contract, directly or
+        through its sale orders."""
         return self.invoice_ids | self.sale_order_ids.invoice_ids
 
     def _prepare_account_move(self, line_ids):
         values = super()._prepare_account_move(line_ids)
-        # subscription_oca ignores the pricelist currency: invoice in it
+        # subscription_oca ignores the pricelist currency (the lines' prices
+        # are in it) and the contract's fiscal position (the lines' taxes are
+        # mapped by it): invoice in both
         values["currency_id"] = self.currency_id.id
+        if self.fiscal_position_id:
+            values["fiscal_position_id"] = self.fiscal_position_id.id
         return values
 
     def generate_invoice(self):
@@ -425,7 +437,9 @@ class SaleSubscription(models.Model):
         """Record ``[start, recurring_next_date)`` on the invoices just created.
 
         subscription_oca advances ``recurring_next_date`` after building the
-        invoice, so this runs after ``super()``.
+        invoice, so this runs after ``super()``. subscription_oca creates its
+        invoices as superuser (a salesman may bill a contract): so are they
+        stamped.
         """
         self.ensure_one()
         moves = (self._billing_moves() - before).sudo()
@@ -551,3 +565,167 @@ class SaleSubscription(models.Model):
                         renewal=format_date(self.env, subscription.renewal_date),
                     )
                 )
+
+    # == Running contracts: no way around the notice rule =====================
+    # (issue 5) Lines change only through amendments (sale_subscription_line.py).
+    # Stopping a running contract or its renewal is a cancellation: it obeys the
+    # notice period, or an administrator's override with a reason. (Its term and
+    # dates are the administrators': ``_check_term_change`` above.)
+
+    #: context key: the cancellation was checked before closing
+    _CANCELLATION_CHECKED = "aircall_cancellation_checked"
+
+    def _is_running_under_term(self):
+        self.ensure_one()
+        return bool(
+            self.in_progress
+            and self.stage_id.type == "in_progress"
+            and self.term_interval > 0
+        )
+
+    def _check_running_contract_change(self, vals):
+        """Refuse, on running contracts, what would get around the notice rule.
+
+        Called by ``write`` before anything is written.
+        """
+        if self.env.context.get(APPLY_CONTEXT):
+            return
+        stops = self._stops_contract(vals) and not self.env.context.get(
+            self._CANCELLATION_CHECKED
+        )
+        stops_renewal = "auto_renew" in vals and not vals["auto_renew"]
+        if not (stops or stops_renewal):
+            return
+        for subscription in self.filtered(lambda sub: sub._is_running_under_term()):
+            if stops or subscription.auto_renew:
+                subscription._check_cancellation()
+
+    def _stops_contract(self, vals):
+        """Whether ``vals`` takes a contract out of progress (close, archive...)."""
+        if "stage_id" in vals:
+            stage = vals["stage_id"]
+            if not isinstance(stage, models.BaseModel):
+                stage = self.env["sale.subscription.stage"].browse(stage)
+            if stage.type != "in_progress":
+                return True
+        return ("in_progress" in vals and not vals["in_progress"]) or (
+            "active" in vals and not vals["active"]
+        )
+
+    def close_subscription(self, close_reason_id=False):
+        for subscription in self.filtered(lambda sub: sub._is_running_under_term()):
+            subscription._check_cancellation()
+        checked = self.with_context(**{self._CANCELLATION_CHECKED: True})
+        return super(SaleSubscription, checked).close_subscription(close_reason_id)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_running_contract(self):
+        running = self.filtered(lambda sub: sub._is_running_under_term())
+        if running and not self._is_amendment_admin():
+            raise UserError(
+                self.env._(
+                    "%(subscription)s runs under a contract term and cannot be "
+                    "deleted: close it instead (the notice period applies).",
+                    subscription=running[0].display_name,
+                )
+            )
+
+    def _check_cancellation(self):
+        """Stopping this running contract, or its renewal, today: a cancellation.
+
+        Accepted on time, or late by an administrator with a reason (context key
+        OVERRIDE_CONTEXT), logged in the chatter. On or after the renewal date
+        (the renewal cron closes the contracts that do not renew) it cancels
+        nothing.
+        """
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        if self._term_has_ended(today):
+            return
+        decision = self._notice_decision("cancellation", today)
+        if decision.accepted:
+            return
+        reason = self.env.context.get(OVERRIDE_CONTEXT)
+        if reason and not self.env.user.has_group(ADMIN_GROUP):
+            raise AccessError(
+                self.env._("Only an administrator may apply a late change.")
+            )
+        self._check_notice("cancellation", today, reason)
+        self.message_post(
+            body=Markup("<p>%s</p>")
+            % self.env._(
+                "Late cancellation accepted by %(user)s, administrator, after the "
+                "notice deadline %(deadline)s: %(reason)s",
+                user=self.env.user.name,
+                deadline=format_date(self.env, decision.deadline),
+                reason=reason,
+            )
+        )
+
+    def _term_has_ended(self, today):
+        """Today is on or after the renewal date of the current term."""
+        self.ensure_one()
+        ends = (self.renewal_date, self._renewal_date_after(today - timedelta(days=1)))
+        return any(end and end <= today for end in ends)
+
+    def _amended_only(self):
+        """The running contracts whose lines change only through an amendment
+        (in the current context: none on the amendment path)."""
+        if self.env.context.get(APPLY_CONTEXT):
+            return self.browse()
+        return self.filtered(lambda subscription: subscription._is_running_under_term())
+
+    def _check_direct_line_edit(self):
+        """Refuse a direct line edit on these contracts, unless by an administrator."""
+        if self and not self._is_amendment_admin():
+            raise UserError(
+                self.env._(
+                    "The lines of %(subscription)s change only through an "
+                    "amendment while the contract runs under its term: use the "
+                    "Amend button.",
+                    subscription=self[0].display_name,
+                )
+            )
+
+    def _log_direct_line_edit(self, changes):
+        """An administrator's direct line edit, in the chatter.
+
+        ``changes``: (product, old quantity, new quantity) tuples.
+        """
+        self.ensure_one()
+        if not changes:
+            return
+        items = Markup("").join(
+            Markup("<li>%s: %s → %s</li>")
+            % (product.display_name, format_quantity(old), format_quantity(new))
+            for product, old, new in changes
+        )
+        self.message_post(
+            body=Markup("<p>%s</p><ul>%s</ul>")
+            % (
+                self.env._(
+                    "Lines changed directly by %(user)s, administrator, without an "
+                    "amendment (no credit note or invoice was generated):",
+                    user=self.env.user.name,
+                ),
+                items,
+            )
+        )
+
+    def action_open_amendment_wizard(self):
+        """The Amend button: the amendment wizard, as the UI opens it."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aircall_subscription_amendments.sale_subscription_amendment_wizard_action"
+        )
+        action["context"] = {
+            "active_model": self._name,
+            "active_id": self.id,
+            "active_ids": self.ids,
+        }
+        return action
+
+
+def format_quantity(value):
+    """A quantity without useless decimals: 10, 2.5."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")

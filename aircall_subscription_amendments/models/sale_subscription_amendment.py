@@ -10,15 +10,20 @@ from collections import defaultdict
 from decimal import Decimal
 
 import psycopg2.errors
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, mute_logger
-from odoo.tools.misc import format_date
+from odoo.tools.misc import format_date, formatLang
 
 from .. import rules
-from .sale_subscription import ADMIN_GROUP, USER_GROUP
+from .sale_subscription import (
+    ADMIN_GROUP,
+    APPLY_CONTEXT,
+    USER_GROUP,
+    format_quantity,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -28,8 +33,8 @@ AMENDMENT_TYPES = [
     ("mixed", "Mixed change"),
     ("cancellation", "Cancellation"),
 ]
-#: context key under which subscription lines may change on a running contract
-APPLY_CONTEXT = "aircall_amendment_apply"
+# APPLY_CONTEXT (imported with the groups): the context key under which the
+# lines and the renewal of a running contract may change
 
 
 class SaleSubscriptionAmendment(models.Model):
@@ -168,6 +173,7 @@ class SaleSubscriptionAmendment(models.Model):
         self._check_amendment_group()
         today = fields.Date.context_today(self)
         for vals in vals_list:
+            self._check_line_commands(vals.get("line_ids"))
             if vals.get("state", "draft") != "draft":
                 raise UserError(
                     self.env._("An amendment is created as a draft; apply it.")
@@ -182,25 +188,49 @@ class SaleSubscriptionAmendment(models.Model):
             amendment.name = amendment._default_name()
         return amendments
 
+    @api.model
+    def _check_line_commands(self, commands):
+        """Numbers in the lines' values, before the ORM converts them."""
+        line_model = self.env["sale.subscription.amendment.line"]
+        for command in commands or ():
+            if command[0] in (Command.CREATE, Command.UPDATE):
+                line_model._check_numbers(command[2])
+
     def _default_name(self):
         return (
             self.env["ir.sequence"].next_by_code("sale.subscription.amendment") or "/"
         )
 
     def write(self, vals):
+        self._check_line_commands(vals.get("line_ids"))
         if "request_date" in vals:
             self._check_admin(
                 self.env._("Only an administrator may set another request date.")
             )
-        locked = set(vals) - {"note", "message_main_attachment_id"}
-        if locked and any(a.state in ("done", "cancel") for a in self):
+        internal = self.env.context.get(APPLY_CONTEXT)
+        if "state" in vals and not internal:
+            raise UserError(
+                self.env._("An amendment changes state through Apply or Cancel only.")
+            )
+        locked = set(vals) - {"note", "message_main_attachment_id", "state"}
+        # a scheduled amendment was checked on its request date: it is frozen too
+        if locked and any(a.state != "draft" for a in self):
             raise UserError(
                 self.env._(
-                    "A done or cancelled amendment cannot be changed: create a new "
-                    "amendment instead."
+                    "Only a draft amendment can be changed: cancel it and create a "
+                    "new amendment instead."
                 )
             )
         return super().write(vals)
+
+    def _check_lines_editable(self):
+        if any(amendment.state != "draft" for amendment in self):
+            raise UserError(
+                self.env._(
+                    "Only the lines of a draft amendment can change: cancel it and "
+                    "create a new amendment instead."
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_done(self):
@@ -243,8 +273,90 @@ class SaleSubscriptionAmendment(models.Model):
                         )[amendment.state],
                     )
                 )
-        self.write({"state": "cancel"})
+        self.with_context(**{APPLY_CONTEXT: True}).write({"state": "cancel"})
         return True
+
+    @api.model
+    def create_and_apply(self, vals):
+        """Create one amendment from ``vals`` and apply it, all or nothing.
+
+        The wizard's one call (RPC clients may use it too). A changed line may
+        carry the ``old_quantity`` it was prepared from: if the subscription
+        line changed since, nothing is created.
+        """
+        self._check_amendment_group()
+        self._check_prepared_quantities(vals)
+        with self.env.cr.savepoint():
+            amendment = self.create(vals)
+            amendment.action_apply()
+        return amendment
+
+    @api.model
+    def _preview(self, vals):
+        """What ``create_and_apply(vals)`` would do, computed without writing.
+
+        Returns a dict: ``amendment`` (an in-memory record), ``plan`` (the
+        rules' plan, None when applying would fail), ``decision`` (the notice
+        decision) and ``error`` (the message applying would raise, or False).
+        """
+        amendment = self.new(self._with_snapshots(vals))
+        result = {"amendment": amendment, "plan": None, "decision": None}
+        try:
+            self._check_prepared_quantities(vals)
+            result["plan"] = amendment._validate_and_plan()
+        except (UserError, ValidationError, AccessError) as error:
+            result["error"] = error.args[0]
+            return result
+        result["error"] = False
+        result["decision"] = amendment.subscription_id._notice_decision(
+            amendment.amendment_type, amendment.request_date
+        )
+        return result
+
+    @api.model
+    def _with_snapshots(self, vals):
+        """``vals`` with each changed line's snapshot, as ``create`` takes it."""
+        line_model = self.env["sale.subscription.amendment.line"]
+        commands = []
+        for command in vals.get("line_ids", []):
+            if command[0] == Command.CREATE:
+                line_vals = dict(command[2], old_quantity=0.0)
+                if line_vals.get("subscription_line_id"):
+                    line_vals.update(
+                        line_model._snapshot_values(
+                            self.env["sale.subscription.line"].browse(
+                                line_vals["subscription_line_id"]
+                            )
+                        )
+                    )
+                command = Command.create(line_vals)
+            commands.append(command)
+        return dict(vals, line_ids=commands)
+
+    @api.model
+    def _check_prepared_quantities(self, vals):
+        """Refuse lines prepared from a quantity that has changed since."""
+        for command in vals.get("line_ids", []):
+            line_vals = command[2] if command[0] == Command.CREATE else {}
+            if not line_vals.get("subscription_line_id") or (
+                "old_quantity" not in line_vals
+            ):
+                continue
+            line = self.env["sale.subscription.line"].browse(
+                line_vals["subscription_line_id"]
+            )
+            if float_compare(
+                line.product_uom_qty, line_vals["old_quantity"], precision_digits=6
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(product)s changed since this amendment was prepared "
+                        "(%(old)s, now %(current)s). Prepare a new amendment.",
+                        product=line.product_id.display_name,
+                        old=line_vals["old_quantity"],
+                        current=line.product_uom_qty,
+                    )
+                )
 
     def action_view_moves(self):
         self.ensure_one()
@@ -303,14 +415,11 @@ class SaleSubscriptionAmendment(models.Model):
             to_apply = self.browse([amendment.id for amendment in plans])
             move_vals, draft_updates = [], []
             for amendment, plan in plans.items():
-                draft_updates.append(amendment._update_draft_invoices(plan))
+                draft_links = amendment._draft_invoice_links(plan)
                 amendment._apply_lines(plan)
+                draft_updates.append(amendment._update_draft_invoices(draft_links))
                 move_vals += amendment._prepare_documents(plan)
-            moves = self.env["account.move"].sudo().create(move_vals)
-            if moves and any(to_apply.company_id.mapped("amendment_auto_post")):
-                moves.filtered(
-                    lambda move: move.company_id.amendment_auto_post
-                ).action_post()
+            to_apply._create_documents(move_vals)
             for amendment, drafts in zip(to_apply, draft_updates, strict=True):
                 amendment._log_applied(plans[amendment], drafts)
             to_apply.with_context(**{APPLY_CONTEXT: True}).write({"state": "done"})
@@ -507,11 +616,19 @@ class SaleSubscriptionAmendment(models.Model):
             )
         return new_lines
 
-    def _billed_periods(self):
-        """The posted billed periods the rules need, and the draft period invoices.
+    # -- accounting: what was billed ------------------------------------------
 
-        A period is invoiced when its invoice is posted; what was invoiced and
-        credited on it since (amendment documents) is netted per line.
+    def _billed_periods(self):
+        """The invoiced periods the rules need, and the draft period invoices.
+
+        A period is invoiced when its invoice is posted. What was invoiced and
+        credited on it since (amendment documents, credit notes reversing its
+        invoice) is netted per subscription line. A period whose invoice is
+        still a draft is not invoiced: its drafts come back apart, to be
+        updated in place.
+
+        The ledger is read whole (sudo): an account manager may not see every
+        invoice of the contract, and the plan must not depend on who asks.
         """
         self.ensure_one()
         moves = (
@@ -526,12 +643,15 @@ class SaleSubscriptionAmendment(models.Model):
                 order="subscription_period_start, id",
             )
         )
-        by_period = defaultdict(lambda: self.env["account.move"])
+        by_period = defaultdict(lambda: self.env["account.move"].sudo())
         for move in moves:
             by_period[
                 (move.subscription_period_start, move.subscription_period_next_start)
             ] |= move
-        periods, drafts = [], self.env["account.move"]
+        refunds = self._manual_refunds(
+            moves.filtered(lambda move: move.state == "posted")
+        )
+        periods, drafts = [], self.env["account.move"].sudo()
         for (start, next_start), period_moves in by_period.items():
             billing = period_moves.filtered(
                 lambda move: move.move_type == "out_invoice" and not move.amendment_id
@@ -542,41 +662,84 @@ class SaleSubscriptionAmendment(models.Model):
             if not posted:
                 drafts |= billing
                 continue
-            invoice = posted[0]
+            period_moves |= refunds.filtered(
+                lambda refund, moves=period_moves: refund.reversed_entry_id in moves
+            )
             periods.append(
                 rules.BilledPeriod(
-                    invoice_ref=invoice.id,
+                    invoice_ref=posted[0].id,
                     start=start,
                     next_start=next_start,
-                    lines=self._invoiced_lines(invoice, period_moves),
+                    lines=self._invoiced_lines(posted[0], period_moves),
                 )
             )
         return periods, drafts
 
+    def _manual_refunds(self, invoices):
+        """Credit notes made by hand (Odoo's reversal) of the period invoices
+        (or of amendment invoices): what they credit is netted too. Drafts
+        count, so that nothing is credited twice once they are posted."""
+        if not invoices:
+            return invoices
+        return invoices.search(
+            [
+                ("reversed_entry_id", "in", invoices.ids),
+                ("move_type", "=", "out_refund"),
+                ("state", "!=", "cancel"),
+                ("amendment_id", "=", False),
+                ("subscription_billed_id", "=", False),
+            ]
+        )
+
     def _invoiced_lines(self, invoice, period_moves):
-        """One InvoicedLine per subscription line billed in the period."""
+        """One InvoicedLine per subscription line billed in the period.
+
+        ``remaining_amount``: everything invoiced for the line in the period
+        (its posted invoice and amendment invoices) less everything credited
+        (amendment and hand-made credit notes). Amendment documents count from
+        their creation: a draft credit note already credits.
+        ``price_unit``: as the period's invoice charged it; a line that invoice
+        does not have (an add-on added since) was invoiced at its own price.
+        """
         digits = self.currency_id.decimal_places
+        counted = period_moves.filtered(
+            lambda move: (
+                move.state == "posted"
+                or move.amendment_id
+                or move.move_type == "out_refund"
+            )
+        )
         remaining = defaultdict(Decimal)
-        source = {}
-        for move in period_moves.filtered(
-            lambda move: move.state != "draft" or move.amendment_id
-        ):
+        billed, other = {}, {}
+        for move in counted:
             sign = -1 if move.move_type == "out_refund" else 1
             for aml in move.invoice_line_ids.filtered("subscription_line_id"):
                 key = aml.subscription_line_id.id
                 remaining[key] += sign * aml._amendment_net_amount()
-                if move == invoice or key not in source:
-                    source[key] = aml
-        return tuple(
-            rules.InvoicedLine(
-                key=key,
-                price_unit=source[key]._amendment_net_price(),
-                quantity=rules.to_decimal(source[key].quantity),
-                remaining_amount=rules.round_amount(amount, digits),
-                ref=source[key].id,
+                if move == invoice:
+                    billed[key] = aml
+                else:
+                    other.setdefault(key, aml)
+        invoiced_lines = []
+        for key, amount in remaining.items():
+            if key in billed:
+                source = billed[key]
+                price = source._amendment_net_price()
+                quantity = rules.to_decimal(source.quantity)
+            else:
+                source = other[key]
+                price = source.subscription_line_id._rule_line().net_price
+                quantity = Decimal(0)
+            invoiced_lines.append(
+                rules.InvoicedLine(
+                    key=key,
+                    price_unit=price,
+                    quantity=quantity,
+                    remaining_amount=rules.round_amount(amount, digits),
+                    ref=source.id,
+                )
             )
-            for key, amount in remaining.items()
-        )
+        return tuple(invoiced_lines)
 
     # -- writing -------------------------------------------------------------
 
@@ -591,8 +754,13 @@ class SaleSubscriptionAmendment(models.Model):
             if quantity <= 0:
                 commands.append(Command.unlink(sub_line.id))
             elif float_compare(quantity, sub_line.product_uom_qty, precision_digits=6):
+                # subscription_oca recomputes the discount from the pricelist
+                # when the quantity changes: the line keeps its own
                 commands.append(
-                    Command.update(sub_line.id, {"product_uom_qty": quantity})
+                    Command.update(
+                        sub_line.id,
+                        {"product_uom_qty": quantity, "discount": sub_line.discount},
+                    )
                 )
         for line in self.line_ids.filtered(
             lambda line: not line.subscription_line_id and line.new_quantity > 0
@@ -619,62 +787,138 @@ class SaleSubscriptionAmendment(models.Model):
             if sub_line.amendment_line_id in self.line_ids:
                 sub_line.amendment_line_id.subscription_line_id = sub_line
 
-    def _update_draft_invoices(self, plan):
-        """A draft invoice of a changed period is updated in place, not credited.
+    # -- accounting: draft invoices, documents ---------------------------------
 
-        Runs before the subscription lines change (removed lines still exist).
-        """
+    def _draft_invoice_links(self, plan):
+        """Before the subscription lines change: the draft invoices of the
+        periods from the effective date, and their lines' new quantities
+        (0: the line goes) for the subscription lines this amendment changes."""
+        self.ensure_one()
         _periods, drafts = self._billed_periods()
-        new_quantities = {line.key: float(line.quantity) for line in plan.new_lines}
-        linked = drafts.sudo().invoice_line_ids.filtered("subscription_line_id")
-        removed = linked.filtered(
-            lambda aml: aml.subscription_line_id.id not in new_quantities
-        )
-        changed = (linked - removed).filtered(
-            lambda aml: float_compare(
-                aml.quantity,
-                new_quantities[aml.subscription_line_id.id],
-                precision_digits=6,
+        new_quantities = {line.key: line.quantity for line in plan.new_lines}
+        changed = self.line_ids.filtered(
+            lambda line: (
+                line.subscription_line_id
+                and float_compare(
+                    line.old_quantity, line.new_quantity, precision_digits=6
+                )
             )
+        ).subscription_line_id
+        quantities = {
+            aml: float(new_quantities.get(aml.subscription_line_id.id, 0))
+            for aml in drafts.invoice_line_ids
+            if aml.subscription_line_id in changed
+        }
+        return drafts, quantities
+
+    def _update_draft_invoices(self, draft_links):
+        """Update the draft invoices of changed periods in place (they are not
+        invoiced yet, so nothing is credited): new quantities, removed lines,
+        new add-ons. Runs after the subscription lines changed. Each updated
+        draft says so in its chatter. Returns the updated drafts."""
+        self.ensure_one()
+        drafts, quantities = draft_links
+        if not drafts:
+            return drafts
+        removed = drafts.invoice_line_ids.browse(
+            [aml.id for aml, quantity in quantities.items() if quantity <= 0]
         )
-        touched = (changed | removed).move_id
-        for aml in changed:
-            aml.quantity = new_quantities[aml.subscription_line_id.id]
+        touched = removed.move_id
+        for aml, quantity in quantities.items():
+            if quantity > 0 and float_compare(
+                aml.quantity, quantity, precision_digits=6
+            ):
+                aml.quantity = quantity
+                touched |= aml.move_id
         removed.unlink()
+        added = self.subscription_id.sale_subscription_line_ids.filtered(
+            lambda line: line.amendment_line_id in self.line_ids
+        )
+        if added:
+            values = [line._prepare_account_move_line() for line in added]
+            for vals in values:
+                vals.pop("price_subtotal", None)  # Odoo computes it
+            drafts.write(
+                {"invoice_line_ids": [Command.create(vals) for vals in values]}
+            )
+            touched = drafts
         for draft in touched:
             draft.message_post(
                 body=self.env._(
-                    "Quantities updated by amendment %(amendment)s.",
+                    "Quantities updated by amendment %(amendment)s, effective "
+                    "%(date)s: this period was not invoiced yet.",
                     amendment=self._get_html_link(),
+                    date=format_date(self.env, self.effective_date),
                 )
             )
         return touched
 
     def _prepare_documents(self, plan):
         """account.move values: one credit note per corrected invoice, one invoice
-        per billed period with additions."""
+        per billed period with additions. Runs after the subscription lines
+        changed (a new add-on has its line)."""
         self.ensure_one()
-        partner = self.partner_id
-        labeled = self.with_context(lang=partner.lang or self.env.user.lang)
+        invoices = self.env["account.move"].sudo()
         invoice_date = max(self.effective_date, self.request_date)
-        vals_list = []
-        for invoice_id, lines in plan.credits_by_invoice().items():
-            invoice = self.env["account.move"].sudo().browse(invoice_id)
-            vals = labeled._credit_note_header(invoice, invoice_date)
-            vals["invoice_line_ids"] = [
-                Command.create(labeled._document_line_values(line, invoice))
-                for line in lines
-            ]
-            vals_list.append(vals)
-        for invoice_id, lines in plan.invoices_by_period().items():
-            invoice = self.env["account.move"].sudo().browse(invoice_id)
-            vals = labeled._upgrade_invoice_header(invoice, invoice_date)
-            vals["invoice_line_ids"] = [
-                Command.create(labeled._document_line_values(line, invoice))
-                for line in lines
-            ]
-            vals_list.append(vals)
-        return vals_list
+        return [
+            self._document_values(
+                "out_refund", invoices.browse(ref), lines, invoice_date
+            )
+            for ref, lines in plan.credits_by_invoice().items()
+        ] + [
+            self._document_values(
+                "out_invoice", invoices.browse(ref), lines, invoice_date
+            )
+            for ref, lines in plan.invoices_by_period().items()
+        ]
+
+    def _document_values(self, move_type, invoice, lines, invoice_date):
+        """One document for the period billed by ``invoice``, in its partner's
+        language."""
+        amendment = self.with_context(
+            lang=invoice.partner_id.lang or self.env.lang or "en_US"
+        )
+        if move_type == "out_refund":
+            vals = amendment._credit_note_header(invoice, invoice_date)
+        else:
+            vals = amendment._upgrade_invoice_header(invoice, invoice_date)
+        vals["invoice_line_ids"] = [
+            Command.create(amendment._document_line_values(line, invoice))
+            for line in lines
+        ]
+        return vals
+
+    def _create_documents(self, vals_list):
+        """Create the planned documents; post them if their company says so.
+
+        The one sudo() that creates accounting documents: account managers
+        amend contracts but may only read invoices. It runs after
+        ``action_apply``'s group and record-rule checks (or in the cron), on
+        values built from the amendment's own subscription and its invoices.
+        (The only other accounting write of the amendment path is
+        ``_update_draft_invoices``, on the drafts of the same ledger.)
+        A document that cannot be posted stays in draft, with the reason in its
+        chatter, for an accountant to post.
+        """
+        moves = self.env["account.move"].sudo().create(vals_list)
+        # created in another environment: read them afresh from ours
+        self.invalidate_recordset(["move_ids"])
+        for move in moves.filtered(
+            lambda move: move.company_id.amendment_auto_post and move.auto_post == "no"
+        ):
+            try:
+                with self.env.cr.savepoint():
+                    move.action_post()
+            except (UserError, ValidationError) as error:
+                _logger.warning(
+                    "%s not posted automatically: %s", move.display_name, error
+                )
+                move.message_post(
+                    body=self.env._(
+                        "Not posted automatically: %(error)s", error=str(error)
+                    )
+                )
+        return moves
 
     def _document_journal(self, invoice):
         return self.company_id.amendment_journal_id or invoice.journal_id
@@ -708,10 +952,9 @@ class SaleSubscriptionAmendment(models.Model):
             )
         )
         vals = reversal._prepare_default_reversal(invoice)
-        # the accounting date comes from Odoo's own rule (lock dates), and the
-        # due date from the payment terms
-        for key in ("date", "invoice_date_due"):
-            vals.pop(key, None)
+        # no forced accounting date: Odoo derives it from the invoice date and
+        # moves it out of a locked period
+        vals.pop("date", None)
         vals.update(
             self._common_header(invoice),
             move_type="out_refund",
@@ -734,33 +977,47 @@ class SaleSubscriptionAmendment(models.Model):
 
     def _document_line_values(self, line, invoice):
         """One document line: quantity 1 at the planned amount, so that Odoo's
-        price precision cannot change it; the change is told in the label."""
+        price precision cannot change it; the change is told in the label.
+
+        Taxes, account and analytics are the corrected invoice line's; for a
+        line the period's invoice does not have, the subscription line's; for
+        neither (a removed line never invoiced), Odoo's from the product.
+        """
         source = self.env["account.move.line"].sudo().browse(line.source_ref or [])
         sub_line = self._subscription_line_for_key(line.key)
-        if not source and sub_line:
-            base = sub_line._prepare_account_move_line()
-            tax_ids = base["tax_ids"]
-            account_id = base["account_id"]
-            uom_id = base["product_uom_id"]
-            analytic = base["analytic_distribution"]
-        else:
-            tax_ids = [Command.set(source.tax_ids.ids)]
-            account_id = source.account_id.id
-            uom_id = source.product_uom_id.id
-            analytic = source.analytic_distribution
-        quantity, price_unit = self._document_quantity_price(line.amount)
-        return {
+        quantity, price_unit = self._document_quantity_price(
+            line.amount, invoice.currency_id
+        )
+        values = {
             "product_id": line.product,
             "name": self._document_line_label(line),
             "quantity": quantity,
             "price_unit": price_unit,
             "discount": 0.0,
-            "tax_ids": tax_ids,
-            "account_id": account_id,
-            "product_uom_id": uom_id,
-            "analytic_distribution": analytic,
             "subscription_line_id": sub_line.id,
         }
+        if source:
+            values.update(
+                tax_ids=[Command.set(source.tax_ids.ids)],
+                account_id=source.account_id.id,
+                product_uom_id=source.product_uom_id.id,
+                analytic_distribution=source.analytic_distribution,
+            )
+        elif sub_line:
+            base = sub_line._prepare_account_move_line()
+            values.update(
+                {
+                    key: base[key]
+                    for key in (
+                        "tax_ids",
+                        "account_id",
+                        "product_uom_id",
+                        "analytic_distribution",
+                    )
+                    if base[key]
+                }
+            )
+        return values
 
     def _subscription_line_for_key(self, key):
         """The subscription line behind a rules key (a new add-on's, once created)."""
@@ -768,34 +1025,48 @@ class SaleSubscriptionAmendment(models.Model):
             return self.line_ids.browse(key[1]).subscription_line_id
         return self.env["sale.subscription.line"].browse(key).exists()
 
-    def _document_quantity_price(self, amount):
+    def _document_quantity_price(self, amount, currency):
         """(quantity, price_unit) whose product is exactly ``amount``.
 
-        Quantity 1 unless the currency has more decimals than prices, then the
-        amount goes into the quantity (unit of measure precision) at price 1.
+        Quantity 1 at the amount, unless the currency has more decimals than
+        unit prices: then the amount goes into the quantity at price 1.
         """
-        price_digits = self.env["decimal.precision"].precision_get("Product Price")
-        if self.currency_id.decimal_places <= price_digits:
+        precision = self.env["decimal.precision"]
+        if currency.decimal_places <= precision.precision_get("Product Price"):
             return 1.0, float(amount)
-        return float(amount), 1.0
+        if currency.decimal_places <= precision.precision_get(
+            "Product Unit of Measure"
+        ):
+            return float(amount), 1.0
+        raise UserError(
+            self.env._(
+                "Amounts in %(currency)s have %(digits)s decimals, more than unit "
+                "prices and quantities keep: raise the decimal accuracy of "
+                "Product Price.",
+                currency=currency.name,
+                digits=currency.decimal_places,
+            )
+        )
 
     def _document_line_label(self, line):
         """``Users: 10 → 6 (−4) · 10/07/2024 – 05/08/2024 (87 %)``, in the
         partner's language (the context's ``lang``)."""
         product = self.env["product.product"].browse(line.product)
 
-        def number(value):
-            text = format(value.normalize(), "f")
+        def number(value, sign=False):
+            decimals = max(0, -value.normalize().as_tuple().exponent)
+            text = formatLang(self.env, float(value), digits=decimals)
+            if sign and value > 0:
+                text = "+" + text
             return text.replace("-", "−")
 
-        delta = line.new_quantity - line.old_quantity
         return self.env._(
             "%(product)s: %(old)s → %(new)s (%(delta)s) · %(start)s – %(end)s "
             "(%(percent)s %%)",
-            product=product.with_context(lang=self.env.context.get("lang")).name,
+            product=product.with_context(lang=self.env.lang).name,
             old=number(line.old_quantity),
             new=number(line.new_quantity),
-            delta=("+" if delta > 0 else "") + number(delta),
+            delta=number(line.new_quantity - line.old_quantity, sign=True),
             start=format_date(self.env, max(line.period_start, self.effective_date)),
             end=format_date(self.env, line.period_end),
             percent=line.percent,
@@ -806,7 +1077,11 @@ class SaleSubscriptionAmendment(models.Model):
         self.ensure_one()
         changes = Markup("").join(
             Markup("<li>%s: %s → %s</li>")
-            % (line.product_id.display_name, line.old_quantity, line.new_quantity)
+            % (
+                line.product_id.display_name,
+                format_quantity(line.old_quantity),
+                format_quantity(line.new_quantity),
+            )
             for line in self.line_ids
             if float_compare(line.old_quantity, line.new_quantity, precision_digits=6)
         )
@@ -822,8 +1097,11 @@ class SaleSubscriptionAmendment(models.Model):
         )
         body = Markup("<p>%s</p><ul>%s</ul>") % (
             self.env._(
-                "Amendment %(amendment)s applied by %(user)s, effective %(date)s.",
+                "Amendment %(amendment)s, submitted by %(submitter)s on "
+                "%(request_date)s, applied by %(user)s, effective %(date)s.",
                 amendment=self.name,
+                submitter=self.user_id.name,
+                request_date=format_date(self.env, self.request_date),
                 user=self.env.user.name,
                 date=format_date(self.env, self.effective_date),
             ),
@@ -831,10 +1109,17 @@ class SaleSubscriptionAmendment(models.Model):
         )
         if documents:
             body += Markup("<p>%s %s</p>") % (self.env._("Documents:"), documents)
-        if self.override_reason:
-            body += Markup("<p>%s %s</p>") % (
-                self.env._("Notice period overridden by an administrator:"),
-                escape(self.override_reason),
+        if (
+            self.override_reason
+            and not self.subscription_id._notice_decision(
+                self.amendment_type, self.request_date
+            ).accepted
+        ):
+            body += Markup("<p>%s</p>") % self.env._(
+                "Late change accepted by an administrator after the notice deadline "
+                "%(deadline)s: %(reason)s",
+                deadline=format_date(self.env, self.notice_deadline),
+                reason=self.override_reason,
             )
         self.message_post(body=body)
         self.subscription_id.message_post(

@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import math
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import ValidationError
 
 
 class SaleSubscriptionAmendmentLine(models.Model):
@@ -58,16 +60,42 @@ class SaleSubscriptionAmendmentLine(models.Model):
             line.quantity_delta = line.new_quantity - line.old_quantity
 
     def write(self, vals):
-        if any(line.amendment_id.state in ("done", "cancel") for line in self) and (
-            set(vals) - {"subscription_line_id"}
-        ):
-            raise UserError(
-                self.env._("The lines of a done or cancelled amendment cannot change.")
-            )
+        self._check_numbers(vals)
+        if set(vals) - {"subscription_line_id"}:
+            self.amendment_id._check_lines_editable()
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_applied(self):
+        self.amendment_id._check_lines_editable()
+
+    @api.model
+    def _check_numbers(self, vals):
+        """Quantities and prices are finite numbers (RPC clients may send text)."""
+        for name in ("new_quantity", "price_unit"):
+            value = vals.get(name)
+            if value is None or value is False:
+                continue
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s must be a number, not %(value)s.",
+                        field=self._fields[name].get_description(self.env)["string"],
+                        value=repr(value),
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_numbers(vals)
+        self.env["sale.subscription.amendment"].browse(
+            {vals.get("amendment_id") for vals in vals_list} - {False, None}
+        )._check_lines_editable()
         lines = self.env["sale.subscription.line"].browse(
             [
                 vals["subscription_line_id"]

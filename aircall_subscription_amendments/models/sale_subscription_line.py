@@ -1,7 +1,13 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from collections import defaultdict
+
+from odoo import api, fields, models
 
 from .. import rules
+
+#: what only an amendment changes on the lines of a running contract; prices,
+#: descriptions, taxes and subscription_oca's own computes stay free
+AMENDED_FIELDS = ("product_id", "product_uom_qty", "sale_subscription_id")
 
 
 class SaleSubscriptionLine(models.Model):
@@ -34,3 +40,83 @@ class SaleSubscriptionLine(models.Model):
             discount=rules.to_decimal(self.discount),
             name=self.product_id.display_name,
         )
+
+    # -- running contracts: lines change through amendments only -------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        running = (
+            self.env["sale.subscription"]
+            .browse(
+                {vals.get("sale_subscription_id") for vals in vals_list} - {False, None}
+            )
+            ._amended_only()
+        )
+        running._check_direct_line_edit()
+        lines = super().create(vals_list)
+        for subscription in running:
+            subscription._log_direct_line_edit(
+                [
+                    (line.product_id, 0.0, line.product_uom_qty)
+                    for line in lines
+                    if line.sale_subscription_id == subscription
+                ]
+            )
+        return lines
+
+    def write(self, vals):
+        edited, running = self._directly_edited(vals)
+        if not edited:
+            return super().write(vals)
+        running._check_direct_line_edit()
+        before = {
+            line: (line.sale_subscription_id, line.product_id, line.product_uom_qty)
+            for line in edited
+        }
+        result = super().write(vals)
+        changes = defaultdict(list)
+        for line, (subscription, product, quantity) in before.items():
+            if (subscription, product) == (line.sale_subscription_id, line.product_id):
+                changes[subscription].append((product, quantity, line.product_uom_qty))
+                continue
+            changes[subscription].append((product, quantity, 0.0))
+            changes[line.sale_subscription_id].append(
+                (line.product_id, 0.0, line.product_uom_qty)
+            )
+        for subscription in running:
+            subscription._log_direct_line_edit(changes[subscription])
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_running_contract(self):
+        running = self.sale_subscription_id._amended_only()
+        running._check_direct_line_edit()
+        for subscription in running:
+            subscription._log_direct_line_edit(
+                [
+                    (line.product_id, line.product_uom_qty, 0.0)
+                    for line in self
+                    if line.sale_subscription_id == subscription
+                ]
+            )
+
+    def _directly_edited(self, vals):
+        """The lines whose product, quantity or contract ``vals`` really changes
+        on running contracts outside the amendment path, and those contracts."""
+        names = [name for name in AMENDED_FIELDS if name in vals]
+        target = self.sale_subscription_id.browse(vals.get("sale_subscription_id"))
+        running = names and (self.sale_subscription_id | target)._amended_only()
+        if not running:
+            return self.browse(), target.browse()
+
+        def changes(line):
+            return any(
+                self._fields[name].convert_to_cache(vals[name], line)
+                != self._fields[name].convert_to_cache(line[name], line)
+                for name in names
+            )
+
+        edited = self.filtered(changes)
+        if target not in running:
+            edited = edited.filtered(lambda line: line.sale_subscription_id in running)
+        return edited, running & (edited.sale_subscription_id | target)

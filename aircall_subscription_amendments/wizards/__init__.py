@@ -1,1 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from . import (
+    close_reason_wizard,
+    sale_subscription_amendment_wizard,
+    sale_subscription_amendment_wizard_line,
+)
