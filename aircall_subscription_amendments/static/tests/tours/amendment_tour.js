@@ -8,18 +8,13 @@
 
 import {registry} from "@web/core/registry";
 
-const openSubscription = {
-    content: "The subscription form is open, with its 10 users",
-    trigger: ".o_form_view [name='sale_subscription_line_ids'] td:contains(Tour users)",
-};
-
-registry.category("web_tour.tours").add("aircall_subscription_open_tour", {
-    steps: () => [openSubscription],
-});
-
 registry.category("web_tour.tours").add("aircall_subscription_amendment_tour", {
     steps: () => [
-        openSubscription,
+        {
+            content: "The subscription form is open, with its 10 users",
+            trigger:
+                ".o_form_view [name='sale_subscription_line_ids'] td:contains(Tour users)",
+        },
         {
             content: "Open the amendment wizard",
             trigger: ".o_form_view button:contains(/^Amend$/)",
@@ -43,16 +38,17 @@ registry.category("web_tour.tours").add("aircall_subscription_amendment_tour", {
         },
         {
             content: "The preview announces a credit note of 100.00 (4 × 25.00, whole period)",
-            trigger: ".modal .o_form_view:contains(100.00)",
+            trigger:
+                ".modal [name='preview_html'] tr:contains(Tour users):contains(Credit note):contains(100.00)",
         },
         {
             content: "Confirm",
-            trigger: ".modal button:contains(Confirm)",
+            trigger: ".modal-footer button[name='action_confirm']",
             run: "click",
         },
         {
-            content: "The wizard is closed",
-            trigger: "body:not(:has(.modal))",
+            content: "The wizard is closed on the applied amendment",
+            trigger: "body:not(:has(.modal)) .o_form_view .o_arrow_button_current:contains(Done)",
         },
         {
             content: "The amendment's credit note is there",
@@ -61,7 +57,7 @@ registry.category("web_tour.tours").add("aircall_subscription_amendment_tour", {
         },
         {
             content: "… a draft credit note for 100.00",
-            trigger: ".o_content:contains(100.00)",
+            trigger: ".o_list_view .o_data_row:contains(Draft):contains(100.00)",
         },
     ],
 });
