@@ -27,5 +27,10 @@
     "demo": [
         "demo/amendment_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "aircall_subscription_amendments/static/tests/tours/amendment_tour.js",
+        ],
+    },
     "installable": True,
 }

@@ -125,3 +125,32 @@ ensure_postgres() {
     }
     say "PostgreSQL started"
 }
+
+# Headless Chromium for the tour tests (HttpCase.start_tour). When no Chrome/Chromium
+# is on PATH, installs Debian's `chromium` if we may (root, or sudo without a
+# password); otherwise says why on stderr and returns 1, and the tour tests skip.
+ensure_chromium() {
+    local bin
+    for bin in chromium chromium-browser google-chrome google-chrome-stable; do
+        command -v "$bin" >/dev/null 2>&1 && return 0
+    done
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+            sudo="sudo -n"
+        else
+            echo "no Chromium, and installing it needs root or sudo: the tour tests will skip" >&2
+            return 1
+        fi
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "no Chromium and no apt-get to install it: the tour tests will skip" >&2
+        return 1
+    fi
+    say "Installing Debian's chromium for the tour tests"
+    if ! { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; then
+        echo "could not install Debian's chromium: the tour tests will skip" >&2
+        return 1
+    fi
+}

@@ -2,9 +2,10 @@
 # `make test`: the three tiers.
 #   pure   pytest over tests/ (the rules package, packaging, translations), Odoo absent
 #   static ruff + pylint-odoo's mandatory checks
-#   odoo   the addon's TransactionCase tests (and subscription_oca's own) with
-#          pytest-odoo, in a fresh database with the addon installed; the install
-#          log must have no WARNING or ERROR line
+#   odoo   the addon's TransactionCase tests, its browser tour (HttpCase, headless
+#          Chromium) and subscription_oca's own tests with pytest-odoo, in a fresh
+#          database with the addon installed; the install log must have no WARNING
+#          or ERROR line
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -60,11 +61,15 @@ run_odoo_tier() {
     [ "$status" = 0 ] || { tail -50 "$log"; return 1; }
     local oca_tests
     oca_tests="$("$PY" -c 'import odoo.addons.subscription_oca as m, os; print(os.path.join(os.path.dirname(m.__file__), "tests"))')"
+    # the tour (an HttpCase) needs headless Chromium and an HTTP server
+    # (--odoo-http, harmless for the TransactionCase tests); without Chromium it skips
+    # and -rs prints why
+    ensure_chromium || true
     # pytest-odoo imports odoo.tests before test mode is on, so Odoo logs an
     # "Importing test framework" ERROR with a stack at collection: that line is noise
     say "Running the Odoo tests in $db"
     "$PY" -m pytest -p no:cacheprovider -q --odoo-database="$db" --odoo-config="$conf" \
-        --odoo-log-level=warn "${ODOO_TEST_ARGS[@]}" "$ADDON/tests" "$oca_tests"
+        --odoo-log-level=warn --odoo-http -rs "${ODOO_TEST_ARGS[@]}" "$ADDON/tests" "$oca_tests"
 }
 
 say "Tier odoo"

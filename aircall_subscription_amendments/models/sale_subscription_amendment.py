@@ -277,12 +277,13 @@ class SaleSubscriptionAmendment(models.Model):
         return True
 
     @api.model
+    @api.returns("self", lambda amendment: amendment.id)
     def create_and_apply(self, vals):
         """Create one amendment from ``vals`` and apply it, all or nothing.
 
-        The wizard's one call (RPC clients may use it too). A changed line may
-        carry the ``old_quantity`` it was prepared from: if the subscription
-        line changed since, nothing is created.
+        The wizard's one call (RPC clients may use it too: they get the id). A
+        changed line may carry the ``old_quantity`` it was prepared from: if the
+        subscription line changed since, nothing is created.
         """
         self._check_amendment_group()
         self._check_prepared_quantities(vals)

@@ -10,7 +10,9 @@ from . import (
     test_ledger,
     test_notice_enforcement,
     test_renewal_cron,
+    test_report,
     test_security,
     test_terms,
+    test_tour,
     test_wizard,
 )
