@@ -421,6 +421,13 @@ class SaleSubscription(models.Model):
             values["fiscal_position_id"] = self.fiscal_position_id.id
         return values
 
+    def _prepare_sale_order(self, line_ids=False):
+        values = super()._prepare_sale_order(line_ids)
+        # the sale_and_invoice path too: the order (and so its invoice) in the
+        # contract's pricelist, hence its currency
+        values["pricelist_id"] = self.pricelist_id.id
+        return values
+
     def generate_invoice(self):
         start, before = self.recurring_next_date, self._billing_moves()
         result = super().generate_invoice()

@@ -158,3 +158,24 @@ class TestBilledPeriods(SubscriptionCase):
         invoice = subscription._billing_moves() - before
         self.assertEqual(invoice.currency_id, foreign)
         self.assertEqual(invoice.amount_untaxed, 250.0)
+
+    def test_sale_and_invoice_mode_in_the_subscription_currency(self):
+        usd = self.env.ref("base.USD")
+        eur = self.env.ref("base.EUR")
+        foreign = usd if self.currency != usd else eur
+        foreign.active = True
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "Foreign", "currency_id": foreign.id}
+        )
+        self.template.invoicing_mode = "sale_and_invoice"
+        subscription = self._start(
+            self._create_subscription(start=date(2024, 1, 6), pricelist_id=pricelist.id)
+        )
+        subscription.recurring_next_date = date(2024, 7, 6)
+        before = subscription._billing_moves()
+        subscription.generate_invoice()
+        invoice = subscription._billing_moves() - before
+        self.assertEqual(subscription.sale_order_ids.currency_id, foreign)
+        self.assertEqual(invoice.currency_id, foreign)
+        self.assertEqual(invoice.amount_untaxed, 250.0)
+        self.assertEqual(invoice.subscription_period_start, date(2024, 7, 6))
