@@ -1,2 +1,2 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from . import test_article, test_install
+from . import test_apply_batch, test_article, test_install
