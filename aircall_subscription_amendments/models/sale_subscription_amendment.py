@@ -18,6 +18,7 @@ from odoo.tools import float_compare, mute_logger
 from odoo.tools.misc import format_date
 
 from .. import rules
+from .account_move import BATCH_RECONCILE
 from .sale_subscription import ADMIN_GROUP, USER_GROUP
 
 _logger = logging.getLogger(__name__)
@@ -311,7 +312,7 @@ class SaleSubscriptionAmendment(models.Model):
             if moves and any(to_apply.company_id.mapped("amendment_auto_post")):
                 moves.filtered(
                     lambda move: move.company_id.amendment_auto_post
-                ).action_post()
+                ).with_context(**{BATCH_RECONCILE: True}).action_post()
             to_apply._log_applied(plans, draft_updates)
             to_apply.with_context(**{APPLY_CONTEXT: True}).write({"state": "done"})
 

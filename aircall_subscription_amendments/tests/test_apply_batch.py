@@ -41,6 +41,19 @@ class TestApplyBatch(SubscriptionCase):
             self.assertEqual(len(credit_note), 1)
             self.assertEqual(credit_note.state, "posted")
             self.assertEqual(credit_note.reversed_entry_id, invoice)
+            # reconciled with the invoice it corrects, and only with it
+            receivable = invoice.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            )
+            self.assertEqual(
+                receivable.matched_credit_ids.credit_move_id.move_id, credit_note
+            )
+            self.assertEqual(credit_note.payment_state, "paid")
+            self.assertEqual(invoice.payment_state, "partial")
+            self.assertAlmostEqual(
+                invoice.amount_residual,
+                invoice.amount_total - credit_note.amount_total,
+            )
             # 4 × 25.00 × 27/31 = 87.10 and 1 × 10.00 × 27/31 = 8.71
             self.assertAlmostEqual(credit_note.amount_untaxed, 95.81)
             lines = subscription.sale_subscription_line_ids
