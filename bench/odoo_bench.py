@@ -83,6 +83,7 @@ def profiled(path):
         yield
     finally:
         profiler.stop()
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(profiler.output_html())
         Path(path).with_suffix(".txt").write_text(
             profiler.output_text(unicode=True, show_all=False)

@@ -5,11 +5,14 @@
 #   B4     bench/bench_rules.py (pytest-benchmark of the pure rules engine)
 # Writes bench/RESULTS.md (machine, date, command, tables) and prints it.
 # Environment: BENCH_N (default 1000) scales B1; BENCH_DB names the database
-# (default aircall_bench); BENCH_KEEP_DB=1 keeps it afterwards.
+# (default aircall_bench); BENCH_KEEP_DB=1 keeps it afterwards; BENCH_PROFILE=1
+# profiles B1's own path and the floor with pyinstrument instead of measuring.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+started=$(date +%s)
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 BENCH_N="${BENCH_N:-1000}"
 BENCH_DB="${BENCH_DB:-aircall_bench}"
 OUT="$CACHE/bench"
@@ -50,6 +53,17 @@ say "Installing $ADDON into $BENCH_DB"
     exit 1
 }
 
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+    "$PY" -c "import pyinstrument" 2>/dev/null || {
+        echo "BENCH_PROFILE=1 needs pyinstrument: $VENV/bin/pip install pyinstrument" >&2
+        exit 1
+    }
+    say "Profiling B1 (ours, floor) against $BENCH_DB (BENCH_N=$BENCH_N)"
+    "$PY" "$ROOT/bench/odoo_bench.py" --config "$conf" --database "$BENCH_DB" \
+        --n "$BENCH_N" --only b1 --paths ours,floor --profile "$OUT/profiles"
+    exit 0
+fi
+
 say "B1-B3 against $BENCH_DB (BENCH_N=$BENCH_N)"
 "$PY" "$ROOT/bench/odoo_bench.py" --config "$conf" --database "$BENCH_DB" \
     --n "$BENCH_N" --output "$OUT/odoo.md"
@@ -70,9 +84,14 @@ say "B4: the rules engine (pytest-benchmark)"
     echo "| CPU | $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') |"
     echo "| cores (\`nproc\`) | $(nproc) |"
     echo "| memory (\`free -h\`) | $(free -h | awk '/^Mem:/ {print $2 " total, " $7 " available"}') |"
-    echo "| load average at the end | $(cut -d' ' -f1-3 /proc/loadavg) |"
+    echo "| load average (1, 5, 15 min) at the start, at the end | $load_start; $(cut -d' ' -f1-3 /proc/loadavg) |"
+    echo "| duration of \`make bench\` | $((($(date +%s) - started) / 60)) min |"
     echo "| PostgreSQL | $(psql -d postgres -Atqc 'show server_version') |"
     echo "| Odoo | $("$PY" -c 'import odoo.release as r; print(r.version)'), subscription_oca $("$PY" -c 'import importlib.metadata as m; print(m.version("odoo-addon-subscription_oca"))') |"
+    echo
+    echo "The machine is shared: other jobs may run during the measure (see the load)."
+    echo "\`BENCH_PROFILE=1 make bench\` profiles B1's own path and the floor with"
+    echo "pyinstrument instead (.cache/bench/profiles/, no figures written)."
     echo
     cat "$OUT/odoo.md"
     echo
