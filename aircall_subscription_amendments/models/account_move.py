@@ -1,5 +1,11 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import Counter
+
 from odoo import api, fields, models
+
+#: context key: reconcile the credit notes being posted with their invoices in
+#: one reconciliation plan (set by the amendment path when it posts a batch)
+BATCH_RECONCILE = "aircall_batch_reversal_reconcile"
 
 
 class AccountMove(models.Model):
@@ -44,3 +50,49 @@ class AccountMove(models.Model):
                 move.subscription_period_next_start
                 and fields.Date.subtract(move.subscription_period_next_start, days=1)
             )
+
+    def _reconcile_reversed_moves(self, reverse_moves, move_reverse_cancel):
+        """Under ``BATCH_RECONCILE``, one reconciliation plan for the batch.
+
+        Core reconciles each credit note with the invoice it reverses in a
+        ``reconcile()`` call of its own, the largest part of posting many credit
+        notes. A credit note alone on its invoice in the batch, whose open
+        reconcilable lines and the invoice's are all on one receivable account
+        and currency (what an invoice and its credit note have), joins a single
+        ``_reconcile_plan`` (independent pairs, the same matching); any other
+        pair is left to core.
+        """
+        if not self.env.context.get(BATCH_RECONCILE) or len(reverse_moves) < 2:
+            return super()._reconcile_reversed_moves(reverse_moves, move_reverse_cancel)
+        reversed_count = Counter(reverse_moves.reversed_entry_id.ids)
+        plan, other_ids, other_reverse_ids = [], [], []
+        for reverse_move in reverse_moves:
+            move = reverse_move.reversed_entry_id
+            lines = move.line_ids | reverse_move.line_ids
+            to_match = lines.filtered(
+                lambda line: line.account_id.reconcile and not line.reconciled
+            )
+            if (
+                reversed_count[move.id] == 1
+                and len(to_match.account_id) == 1
+                and len(to_match.currency_id) == 1
+                and to_match.account_id.account_type == "asset_receivable"
+                and not lines.filtered(
+                    lambda line: (
+                        line.account_type in ("asset_cash", "liability_credit_card")
+                    )
+                )
+            ):
+                plan.append(to_match)
+            else:
+                other_ids.append(move.id)
+                other_reverse_ids.append(reverse_move.id)
+        if other_ids:
+            super(AccountMove, self.browse(other_ids))._reconcile_reversed_moves(
+                self.browse(other_reverse_ids), move_reverse_cancel
+            )
+        if plan:
+            self.env["account.move.line"].with_context(
+                move_reverse_cancel=move_reverse_cancel
+            )._reconcile_plan(plan)
+        return reverse_moves

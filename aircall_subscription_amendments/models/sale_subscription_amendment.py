@@ -18,6 +18,7 @@ from odoo.tools import float_compare, mute_logger
 from odoo.tools.misc import format_date, formatLang
 
 from .. import rules
+from .account_move import BATCH_RECONCILE
 from .sale_subscription import (
     ADMIN_GROUP,
     APPLY_CONTEXT,
@@ -404,6 +405,7 @@ class SaleSubscriptionAmendment(models.Model):
             return
         with self.env.cr.savepoint():
             self._lock_for_apply()
+            self._prefetch_for_apply()
             plans = {}
             for amendment in self:
                 plan = amendment._validate_and_plan()
@@ -421,8 +423,7 @@ class SaleSubscriptionAmendment(models.Model):
                 draft_updates.append(amendment._update_draft_invoices(draft_links))
                 move_vals += amendment._prepare_documents(plan)
             to_apply._create_documents(move_vals)
-            for amendment, drafts in zip(to_apply, draft_updates, strict=True):
-                amendment._log_applied(plans[amendment], drafts)
+            to_apply._log_applied(plans, draft_updates)
             to_apply.with_context(**{APPLY_CONTEXT: True}).write({"state": "done"})
 
     def _lock_for_apply(self):
@@ -452,6 +453,44 @@ class SaleSubscriptionAmendment(models.Model):
         self.invalidate_recordset()
         self.line_ids.invalidate_recordset()
         self.subscription_id.sale_subscription_line_ids.invalidate_recordset()
+
+    def _prefetch_for_apply(self):
+        """Read, in a few queries for the whole batch, what planning and building
+        the documents read one amendment at a time (billed moves, their lines)."""
+        if not self:
+            return
+        self.line_ids.fetch(["subscription_line_id", "old_quantity", "new_quantity"])
+        self.subscription_id.sale_subscription_line_ids.fetch(
+            ["product_id", "product_uom_qty", "price_unit", "discount"]
+        )
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("subscription_billed_id", "in", self.subscription_id.ids),
+                    (
+                        "subscription_period_next_start",
+                        ">",
+                        min(self.mapped("effective_date")),
+                    ),
+                    ("state", "!=", "cancel"),
+                ]
+            )
+        )
+        moves.mapped("state")  # reads every prefetched column of the moves
+        moves.invoice_line_ids.fetch(
+            [
+                "subscription_line_id",
+                "price_unit",
+                "discount",
+                "quantity",
+                "tax_ids",
+                "account_id",
+                "product_uom_id",
+                "analytic_distribution",
+            ]
+        )
 
     def _validate_and_plan(self):
         """Check everything, then ask the rules for the plan. Writes nothing."""
@@ -904,9 +943,20 @@ class SaleSubscriptionAmendment(models.Model):
         moves = self.env["account.move"].sudo().create(vals_list)
         # created in another environment: read them afresh from ours
         self.invalidate_recordset(["move_ids"])
-        for move in moves.filtered(
+        to_post = moves.filtered(
             lambda move: move.company_id.amendment_auto_post and move.auto_post == "no"
-        ):
+        )
+        if not to_post:
+            return moves
+        try:
+            # the whole batch at once (credit notes reconciled in one plan) ...
+            with self.env.cr.savepoint():
+                to_post.with_context(**{BATCH_RECONCILE: True}).action_post()
+            return moves
+        except (UserError, ValidationError):
+            pass
+        # ... or, when one cannot be posted, one by one: the others are posted
+        for move in to_post:
             try:
                 with self.env.cr.savepoint():
                     move.action_post()
@@ -1024,7 +1074,10 @@ class SaleSubscriptionAmendment(models.Model):
         """The subscription line behind a rules key (a new add-on's, once created)."""
         if isinstance(key, tuple):
             return self.line_ids.browse(key[1]).subscription_line_id
-        return self.env["sale.subscription.line"].browse(key).exists()
+        # the keys are lines read under the lock, and none is deleted here (a
+        # removed line is only detached from the subscription): no exists()
+        # query per document line
+        return self.env["sale.subscription.line"].browse(key)
 
     def _document_quantity_price(self, amount, currency):
         """(quantity, price_unit) whose product is exactly ``amount``.
@@ -1073,8 +1126,38 @@ class SaleSubscriptionAmendment(models.Model):
             percent=line.percent,
         )
 
-    def _log_applied(self, plan, drafts):
-        """Who changed what, and when, on the amendment and the subscription."""
+    def _log_applied(self, plans, drafts_list):
+        """Who changed what, and when, on the amendments and their subscriptions.
+
+        Notes logged in one batch per model (a note notifies no one, so
+        ``message_post`` would only add queries). ``plans``: amendment → plan;
+        ``drafts_list``: the draft invoices each amendment updated, in order.
+        """
+        self.move_ids.mapped("name")  # one read of the documents for the batch
+        notes = {
+            amendment: amendment._applied_note(plans[amendment], drafts)
+            for amendment, drafts in zip(self, drafts_list, strict=True)
+        }
+        self._message_log_batch(
+            bodies={amendment.id: note for amendment, note in notes.items()}
+        )
+        # a subscription amended twice in the batch gets one note per amendment
+        rounds = []
+        for amendment, note in notes.items():
+            subscription_id = amendment.subscription_id.id
+            body = Markup("%s<p>%s</p>") % (note, amendment._get_html_link())
+            batch = next(
+                (batch for batch in rounds if subscription_id not in batch), None
+            )
+            if batch is None:
+                batch = {}
+                rounds.append(batch)
+            batch[subscription_id] = body
+        for bodies in rounds:
+            self.subscription_id.browse(list(bodies))._message_log_batch(bodies=bodies)
+
+    def _applied_note(self, plan, drafts):
+        """The note telling what the amendment changed and which documents it made."""
         self.ensure_one()
         changes = Markup("").join(
             Markup("<li>%s: %s → %s</li>")
@@ -1122,7 +1205,4 @@ class SaleSubscriptionAmendment(models.Model):
                 deadline=format_date(self.env, self.notice_deadline),
                 reason=self.override_reason,
             )
-        self.message_post(body=body)
-        self.subscription_id.message_post(
-            body=Markup("%s<p>%s</p>") % (body, self._get_html_link())
-        )
+        return body

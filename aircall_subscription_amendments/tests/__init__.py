@@ -1,6 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from . import (
     test_accounting,
+    test_apply_batch,
     test_article,
     test_bad_input,
     test_billed_periods,
