@@ -406,8 +406,10 @@ class SaleSubscriptionAmendment(models.Model):
         with self.env.cr.savepoint():
             self._lock_for_apply()
             self._prefetch_for_apply()
-            plans = {}
+            plans, move_vals, draft_updates = {}, [], []
             for amendment in self:
+                # judged on the lines the previous ones of the batch left (two
+                # amendments of a subscription never plan from the same quantities)
                 plan = amendment._validate_and_plan()
                 if amendment.effective_date > today:
                     amendment.with_context(**{APPLY_CONTEXT: True}).write(
@@ -415,13 +417,11 @@ class SaleSubscriptionAmendment(models.Model):
                     )
                     continue
                 plans[amendment] = plan
-            to_apply = self.browse([amendment.id for amendment in plans])
-            move_vals, draft_updates = [], []
-            for amendment, plan in plans.items():
                 draft_links = amendment._draft_invoice_links(plan)
                 amendment._apply_lines(plan)
                 draft_updates.append(amendment._update_draft_invoices(draft_links))
                 move_vals += amendment._prepare_documents(plan)
+            to_apply = self.browse([amendment.id for amendment in plans])
             to_apply._create_documents(move_vals)
             to_apply._log_applied(plans, draft_updates)
             to_apply.with_context(**{APPLY_CONTEXT: True}).write({"state": "done"})

@@ -6,6 +6,8 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
+
 from .common import SubscriptionCase
 
 
@@ -108,3 +110,28 @@ class TestApplyBatch(SubscriptionCase):
         small_count, large_count = counts
         # one line → ten lines: at most a few more queries, none per line
         self.assertLessEqual(large_count - small_count, 3, counts)
+
+    def test_two_amendments_of_one_subscription_in_one_batch(self):
+        """The second is judged on the lines the first left: both prepared from
+        10 users cannot both credit from 10; on different lines, both apply."""
+        subscription = self.subscriptions[0]
+        with freeze_time("2024-07-10"):
+            first = self._amend(subscription, {self.product_users: 8})
+            second = self._amend(subscription, {self.product_users: 6})
+            with self.assertRaisesRegex(UserError, "changed since this amendment"):
+                (first | second).action_apply()
+        self.assertEqual(set((first | second).mapped("state")), {"draft"})
+        self.assertFalse((first | second).move_ids)
+        users = subscription.sale_subscription_line_ids.filtered(
+            lambda line: line.product_id == self.product_users
+        )
+        self.assertEqual(users.product_uom_qty, 10)
+
+        with freeze_time("2024-07-10"):
+            numbers = self._amend(subscription, {self.product_numbers: 2})
+            (first | numbers).action_apply()
+        self.assertEqual(set((first | numbers).mapped("state")), {"done"})
+        self.assertEqual(users.product_uom_qty, 8)
+        # 2 × 25.00 × 27/31 = 43.55 and 2 × 6.00 × 27/31 = 10.45
+        self.assertEqual(first.move_ids.amount_untaxed, 43.55)
+        self.assertEqual(numbers.move_ids.amount_untaxed, 10.45)
