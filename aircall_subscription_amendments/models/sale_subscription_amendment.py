@@ -953,9 +953,9 @@ class SaleSubscriptionAmendment(models.Model):
             with self.env.cr.savepoint():
                 to_post.with_context(**{BATCH_RECONCILE: True}).action_post()
             return moves
-        except (UserError, ValidationError):
-            pass
-        # ... or, when one cannot be posted, one by one: the others are posted
+        except (UserError, ValidationError) as error:
+            # ... or, when one cannot be posted, one by one: the others are posted
+            _logger.info("Posting the batch one by one: %s", error)
         for move in to_post:
             try:
                 with self.env.cr.savepoint():
