@@ -27,19 +27,8 @@ ensure_postgres
 conf="$(write_odoo_conf)"
 odoo=("$VENV/bin/odoo" -c "$conf" --stop-after-init --no-http)
 
-# the same template database as scripts/test.sh (account, sale_management,
-# subscription_oca with demo data), built here if the tests never ran
-template="aircall_tpl_demo_$("$PY" -c 'import odoo.release as r, importlib.metadata as m; import re; print(re.sub(r"\W", "", "_".join([r.version, m.version("odoo-addon-subscription_oca")])))')"
-if ! psql -d postgres -Atqc "select 1 from pg_database where datname='$template'" | grep -q 1; then
-    say "Building template database $template"
-    dropdb --if-exists "$template.tmp" >/dev/null 2>&1
-    "${odoo[@]}" -d "$template.tmp" -i account,sale_management,subscription_oca \
-        --log-level=warn >"$CACHE/template.log" 2>&1 || {
-        cat "$CACHE/template.log"
-        exit 1
-    }
-    psql -d postgres -qc "ALTER DATABASE \"$template.tmp\" RENAME TO \"$template\""
-fi
+# the same template database as scripts/test.sh
+template="$(ensure_template_db "$conf")"
 
 mkdir -p "$OUT"
 dropdb --if-exists "$BENCH_DB"

@@ -7,8 +7,7 @@ set -euo pipefail
 bash "$ROOT/scripts/setup.sh"
 ensure_postgres
 conf="$(write_odoo_conf)"
-template="$(psql -d postgres -Atqc "select datname from pg_database where datname like 'aircall_tpl_demo_%' order by datname desc limit 1")"
-[ -n "$template" ] || { echo "run make test once first (it builds the template database)" >&2; exit 1; }
+template="$(ensure_template_db "$conf")"
 db="aircall_i18n_$$"
 createdb -T "$template" "$db"
 trap 'dropdb --if-exists "$db"' EXIT

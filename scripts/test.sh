@@ -33,18 +33,7 @@ run_odoo_tier() {
     conf="$(write_odoo_conf)"
     # with demo data: subscription_oca's own tests need it (ours create their own records)
     local odoo=("$VENV/bin/odoo" -c "$conf" --stop-after-init --no-http)
-    # a template with the dependencies installed saves a minute per run
-    template="aircall_tpl_demo_$("$PY" -c 'import odoo.release as r, importlib.metadata as m; import re; print(re.sub(r"\W", "", "_".join([r.version, m.version("odoo-addon-subscription_oca")])))')"
-    if ! psql -d postgres -Atqc "select 1 from pg_database where datname='$template'" | grep -q 1; then
-        say "Building template database $template"
-        dropdb --if-exists "$template.tmp" >/dev/null 2>&1
-        "${odoo[@]}" -d "$template.tmp" -i account,sale_management,subscription_oca \
-            --log-level=warn >"$CACHE/template.log" 2>&1 || {
-            cat "$CACHE/template.log"
-            return 1
-        }
-        psql -d postgres -qc "ALTER DATABASE \"$template.tmp\" RENAME TO \"$template\"" || return 1
-    fi
+    template="$(ensure_template_db "$conf")" || return 1
     db="aircall_test_$$"
     createdb -T "$template" "$db" || return 1
     trap 'dropdb --if-exists "$db" >/dev/null 2>&1' RETURN
