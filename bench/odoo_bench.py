@@ -581,8 +581,7 @@ def check_inserted(env, sample=500):
         (s.term_interval, s.renewal_date, s.notice_deadline) for s in subscriptions
     ]
     subscriptions._compute_term()
-    subscriptions._compute_renewal_date()
-    subscriptions._compute_notice_deadline()
+    subscriptions._compute_renewal_dates()  # renewal date and notice deadline
     computed = [
         (s.term_interval, s.renewal_date, s.notice_deadline) for s in subscriptions
     ]
