@@ -410,14 +410,16 @@ class SaleSubscriptionAmendment(models.Model):
             for amendment in self:
                 # judged on the lines the previous ones of the batch left (two
                 # amendments of a subscription never plan from the same quantities)
-                plan = amendment._validate_and_plan()
+                # the billed moves, read once for the plan and the draft update
+                billed = amendment._billed_periods()
+                plan = amendment._validate_and_plan(billed)
                 if amendment.effective_date > today:
                     amendment.with_context(**{APPLY_CONTEXT: True}).write(
                         {"state": "scheduled"}
                     )
                     continue
                 plans[amendment] = plan
-                draft_links = amendment._draft_invoice_links(plan)
+                draft_links = amendment._draft_invoice_links(plan, billed[1])
                 amendment._apply_lines(plan)
                 draft_updates.append(amendment._update_draft_invoices(draft_links))
                 move_vals += amendment._prepare_documents(plan)
@@ -492,7 +494,7 @@ class SaleSubscriptionAmendment(models.Model):
             ]
         )
 
-    def _validate_and_plan(self):
+    def _validate_and_plan(self, billed=None):
         """Check everything, then ask the rules for the plan. Writes nothing."""
         self.ensure_one()
         if self.state not in ("draft", "scheduled"):
@@ -520,7 +522,7 @@ class SaleSubscriptionAmendment(models.Model):
                 self.env._("Only an administrator may apply a late change.")
             )
         subscription._check_notice(kind, self.request_date, self.override_reason)
-        return self._plan()
+        return self._plan(billed)
 
     def _check_lines(self):
         """Input errors the user can fix, in their words (the rules re-check)."""
@@ -575,11 +577,14 @@ class SaleSubscriptionAmendment(models.Model):
                     )
                 )
 
-    def _plan(self):
-        """The rules' plan for this amendment (no write)."""
+    def _plan(self, billed=None):
+        """The rules' plan for this amendment (no write).
+
+        ``billed``: what ``_billed_periods()`` returns, when the caller has it.
+        """
         self.ensure_one()
         subscription = self.subscription_id
-        periods, _drafts = self._billed_periods()
+        periods, _drafts = billed or self._billed_periods()
         try:
             return rules.make_plan(
                 self._old_rule_lines(),
@@ -829,12 +834,12 @@ class SaleSubscriptionAmendment(models.Model):
 
     # -- accounting: draft invoices, documents ---------------------------------
 
-    def _draft_invoice_links(self, plan):
+    def _draft_invoice_links(self, plan, drafts):
         """Before the subscription lines change: the draft invoices of the
-        periods from the effective date, and their lines' new quantities
-        (0: the line goes) for the subscription lines this amendment changes."""
+        periods from the effective date (``drafts``, from ``_billed_periods``),
+        and their lines' new quantities (0: the line goes) for the subscription
+        lines this amendment changes."""
         self.ensure_one()
-        _periods, drafts = self._billed_periods()
         new_quantities = {line.key: line.quantity for line in plan.new_lines}
         changed = self.line_ids.filtered(
             lambda line: (
