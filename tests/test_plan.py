@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import pytest
 from rules import (
+    MAX_QUANTITY,
     THIRTY_E_360,
     AmendmentKind,
     BilledPeriod,
@@ -330,6 +331,17 @@ def test_bad_lines_are_refused(old, new, field):
     with pytest.raises(RuleError) as err:
         plan(old, new, periods=[period("INV/07", JULY)])
     assert err.value.field == field
+
+
+def test_a_new_quantity_above_the_maximum_is_refused():
+    assert MAX_QUANTITY == 1_000_000
+    with pytest.raises(RuleError) as err:
+        plan([users(10)], [users(MAX_QUANTITY + 1)], periods=[period("INV/07", JULY)])
+    assert err.value.field == "quantity"
+    # the maximum itself is accepted, and so is an unchanged line above it
+    big = Line("numbers", "Numbers", MAX_QUANTITY * 2, Decimal(1))
+    result = plan([users(10), big], [users(MAX_QUANTITY), big])
+    assert [line.quantity for line in result.new_lines] == [MAX_QUANTITY, big.quantity]
 
 
 def test_quantity_of_unknown_type_is_refused():

@@ -4,6 +4,7 @@ from . import (
     account_move_line,
     res_company,
     res_config_settings,
+    res_users,
     sale_subscription,
     sale_subscription_amendment,
     sale_subscription_amendment_line,

@@ -8,21 +8,25 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_date
 
 from .. import rules
+from ..tools import (
+    APPLY_CONTEXT,
+    CANCELLATION_CHECKED,
+    format_quantity,
+    internal,
+    is_internal,
+    user_today,
+)
 from .res_company import DEFAULT_NOTICE_DAYS
-from .sale_subscription_template import ADMIN_GROUP, TERM_UNITS
+from .sale_subscription_template import TERM_UNITS
 
-USER_GROUP = "aircall_subscription_amendments.group_amendment_user"
 #: the activity type of the reminder sent before a notice deadline
 REMINDER_ACTIVITY = "aircall_subscription_amendments.mail_activity_notice_deadline"
 #: fields only an amendment administrator may change on a running contract
 TERM_FIELDS = ("term_interval", "term_unit", "notice_days")
 #: and, once it has a term, what moves its renewal date
 TERM_DATE_FIELDS = ("date_start", "date")
-#: context key of the amendment path: the only way to change the lines or the
-#: renewal of a running contract
-APPLY_CONTEXT = "aircall_amendment_apply"
-#: context key: an administrator's reason to accept a late cancellation
-OVERRIDE_CONTEXT = "aircall_override_reason"
+#: what ``write_with_override`` may write: the ways to stop a contract or its renewal
+CANCELLATION_FIELDS = ("stage_id", "in_progress", "active", "auto_renew")
 
 
 class SaleSubscription(models.Model):
@@ -113,7 +117,7 @@ class SaleSubscription(models.Model):
 
     @api.depends_context("uid")
     def _compute_user_is_amendment_admin(self):
-        self.user_is_amendment_admin = self.env.user.has_group(ADMIN_GROUP)
+        self.user_is_amendment_admin = self.env.user._is_amendment_admin()
 
     def action_view_amendments(self):
         self.ensure_one()
@@ -171,7 +175,7 @@ class SaleSubscription(models.Model):
         "Today" moves on: the daily cron refreshes the contracts whose renewal
         date has come (``_refresh_renewal_dates``). A closed contract has none.
         """
-        today = fields.Date.context_today(self)
+        today = user_today(self)
         for subscription in self:
             renewal = None
             if subscription.stage_id.type != "post":
@@ -192,9 +196,9 @@ class SaleSubscription(models.Model):
         self.flush_recordset(["renewal_date", "notice_deadline"])
 
     @api.depends("renewal_date", "notice_deadline")
-    @api.depends_context("tz")
+    @api.depends_context("uid")
     def _compute_inside_notice_period(self):
-        today = fields.Date.context_today(self)
+        today = user_today(self)
         for subscription in self:
             subscription.inside_notice_period = bool(
                 subscription.notice_deadline
@@ -204,7 +208,7 @@ class SaleSubscription(models.Model):
     def _search_inside_notice_period(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on the notice period."))
-        today = fields.Date.context_today(self)
+        today = user_today(self)
         if (operator == "=") == value:
             return [("notice_deadline", "<", today), ("renewal_date", ">", today)]
         return [
@@ -287,16 +291,30 @@ class SaleSubscription(models.Model):
     def _check_notice(self, kind, request_date, override_reason=False):
         """Accept ``kind`` submitted on ``request_date`` or raise a UserError.
 
-        An administrator may accept a late change with a reason.
+        A late change is accepted when ``_accepts_late_change`` says so.
         Returns the rules' decision.
         """
         self.ensure_one()
         decision = self._notice_decision(kind, request_date)
-        if decision.accepted:
-            return decision
-        if override_reason and self.env.user.has_group(ADMIN_GROUP):
+        if decision.accepted or self._accepts_late_change(override_reason):
             return decision
         raise UserError(self._notice_refusal_message(decision))
+
+    @api.model
+    def _accepts_late_change(self, override_reason):
+        """The one policy for changes the notice rule refuses: an amendment
+        administrator may apply them, with a written reason.
+
+        No reason: False (the caller refuses with the notice facts). A reason
+        from anyone else: AccessError, whatever the context says.
+        """
+        if not (override_reason or "").strip():
+            return False
+        if not self.env.user._is_amendment_admin():
+            raise AccessError(
+                self.env._("Only an administrator may apply a late change.")
+            )
+        return True
 
     def _notice_refusal_message(self, decision):
         return self.env._(
@@ -322,14 +340,22 @@ class SaleSubscription(models.Model):
                 # template) would leave the boundary unset, as if limited, and its
                 # cron would then compare False with a date
                 del vals["date"]
-        if not self._is_amendment_admin():
-            for vals in vals_list:
-                self._check_notice_days_default(vals)
-        return super().create(vals_list)
+        if self.env.user._is_amendment_admin():
+            return super().create(vals_list)
+        # checked on the values the records hold, defaults from the context included
+        with self.env.cr.savepoint():
+            subscriptions = super().create(vals_list)
+            subscriptions._check_default_notice_days()
+        return subscriptions
 
     def write(self, vals):
-        self._check_running_contract_change(vals)
-        if self._is_amendment_admin() or not (
+        # only the addon's own code may skip it: the amendment path, and the
+        # writes whose cancellation was checked just before
+        if not (
+            is_internal(self, APPLY_CONTEXT) or is_internal(self, CANCELLATION_CHECKED)
+        ):
+            self._check_running_contract_change(vals)
+        if self.env.user._is_amendment_admin() or not (
             {"template_id", "company_id", *TERM_FIELDS, *TERM_DATE_FIELDS} & set(vals)
         ):
             return super().write(vals)
@@ -339,9 +365,6 @@ class SaleSubscription(models.Model):
             subscription._check_term_change(values)
         return result
 
-    def _is_amendment_admin(self):
-        return self.env.su or self.env.user.has_group(ADMIN_GROUP)
-
     def _term_values(self):
         self.ensure_one()
         return {
@@ -349,18 +372,14 @@ class SaleSubscription(models.Model):
             **{fname: self[fname] for fname in TERM_FIELDS + TERM_DATE_FIELDS},
         }
 
-    def _check_notice_days_default(self, vals):
+    def _check_default_notice_days(self):
         """A new contract's notice days may only be its default (non-admins)."""
-        if "notice_days" not in vals:
-            return
-        template = self.env["sale.subscription.template"].browse(
-            vals.get("template_id")
-        )
-        company = (
-            self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-        )
-        if (vals["notice_days"] or 0) != self._default_notice_days(template, company):
-            raise AccessError(self._notice_days_access_message())
+        for subscription in self:
+            default = self._default_notice_days(
+                subscription.template_id, subscription.company_id
+            )
+            if subscription.notice_days != default:
+                raise AccessError(self._notice_days_access_message())
 
     def _check_term_change(self, before):
         """After a write by a non-administrator: refuse what only they may change.
@@ -482,7 +501,7 @@ class SaleSubscription(models.Model):
         Once per term: ``notice_reminder_renewal_date`` remembers the term a
         reminder was made for. Only contracts that would renew need one.
         """
-        today = fields.Date.context_today(self)
+        today = user_today(self)
         companies = self.env["res.company"].search([])
         horizon = today + timedelta(
             days=max(companies.mapped("amendment_reminder_days") or [0])
@@ -543,7 +562,7 @@ class SaleSubscription(models.Model):
         running only get their dates refreshed. Idempotent: a second run the
         same day finds nothing to do.
         """
-        today = fields.Date.context_today(self)
+        today = user_today(self)
         due = self.search([("renewal_date", "<=", today)])
         running = due.filtered(
             lambda subscription: subscription.in_progress and not subscription.date
@@ -579,9 +598,6 @@ class SaleSubscription(models.Model):
     # notice period, or an administrator's override with a reason. (Its term and
     # dates are the administrators': ``_check_term_change`` above.)
 
-    #: context key: the cancellation was checked before closing
-    _CANCELLATION_CHECKED = "aircall_cancellation_checked"
-
     def _is_running_under_term(self):
         self.ensure_one()
         return bool(
@@ -590,22 +606,20 @@ class SaleSubscription(models.Model):
             and self.term_interval > 0
         )
 
-    def _check_running_contract_change(self, vals):
-        """Refuse, on running contracts, what would get around the notice rule.
+    def _check_running_contract_change(self, vals, override_reason=False):
+        """Refuse, on running contracts, what would get around the notice rule:
+        stopping them (``vals`` closes or archives) or their renewal, late.
 
-        Called by ``write`` before anything is written.
+        Called before anything is written. ``override_reason``: see
+        ``_accepts_late_change``.
         """
-        if self.env.context.get(APPLY_CONTEXT):
-            return
-        stops = self._stops_contract(vals) and not self.env.context.get(
-            self._CANCELLATION_CHECKED
-        )
+        stops = self._stops_contract(vals)
         stops_renewal = "auto_renew" in vals and not vals["auto_renew"]
         if not (stops or stops_renewal):
             return
         for subscription in self.filtered(lambda sub: sub._is_running_under_term()):
             if stops or subscription.auto_renew:
-                subscription._check_cancellation()
+                subscription._check_cancellation(override_reason)
 
     def _stops_contract(self, vals):
         """Whether ``vals`` takes a contract out of progress (close, archive...)."""
@@ -619,16 +633,41 @@ class SaleSubscription(models.Model):
             "active" in vals and not vals["active"]
         )
 
-    def close_subscription(self, close_reason_id=False):
-        for subscription in self.filtered(lambda sub: sub._is_running_under_term()):
-            subscription._check_cancellation()
-        checked = self.with_context(**{self._CANCELLATION_CHECKED: True})
+    def close_subscription(self, close_reason_id=False, override_reason=False):
+        """subscription_oca's close, a cancellation: it obeys the notice period.
+
+        ``override_reason``: an amendment administrator's reason to close a
+        running contract after its notice deadline (logged in its chatter).
+        """
+        if not is_internal(self, CANCELLATION_CHECKED):
+            self._check_running_contract_change({"in_progress": False}, override_reason)
+        checked = internal(self, CANCELLATION_CHECKED)
         return super(SaleSubscription, checked).close_subscription(close_reason_id)
+
+    def write_with_override(self, vals, override_reason):
+        """Stop running contracts or their renewal after the notice deadline.
+
+        ``vals`` may only close (a closed stage, ``in_progress``), archive
+        (``active``) or switch ``auto_renew`` off; ``override_reason`` is the
+        amendment administrator's reason, logged on each contract it was needed
+        for. Everyone else gets the notice rule's refusal, as with ``write``.
+        """
+        unknown = set(vals) - set(CANCELLATION_FIELDS)
+        if unknown:
+            raise UserError(
+                self.env._(
+                    "Only closing, archiving or not renewing may be written with an "
+                    "override reason, not %(fields)s.",
+                    fields=", ".join(sorted(unknown)),
+                )
+            )
+        self._check_running_contract_change(vals, override_reason)
+        return internal(self, CANCELLATION_CHECKED).write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_running_contract(self):
         running = self.filtered(lambda sub: sub._is_running_under_term())
-        if running and not self._is_amendment_admin():
+        if running and not self.env.user._is_amendment_admin():
             raise UserError(
                 self.env._(
                     "%(subscription)s runs under a contract term and cannot be "
@@ -637,27 +676,20 @@ class SaleSubscription(models.Model):
                 )
             )
 
-    def _check_cancellation(self):
+    def _check_cancellation(self, override_reason=False):
         """Stopping this running contract, or its renewal, today: a cancellation.
 
-        Accepted on time, or late by an administrator with a reason (context key
-        OVERRIDE_CONTEXT), logged in the chatter. On or after the renewal date
-        (the renewal cron closes the contracts that do not renew) it cancels
-        nothing.
+        Accepted on time, or late when ``_accepts_late_change(override_reason)``
+        (logged in the chatter). On or after the renewal date (the renewal cron
+        closes the contracts that do not renew) it cancels nothing.
         """
         self.ensure_one()
-        today = fields.Date.context_today(self)
+        today = user_today(self)
         if self._term_has_ended(today):
             return
-        decision = self._notice_decision("cancellation", today)
+        decision = self._check_notice("cancellation", today, override_reason)
         if decision.accepted:
             return
-        reason = self.env.context.get(OVERRIDE_CONTEXT)
-        if reason and not self.env.user.has_group(ADMIN_GROUP):
-            raise AccessError(
-                self.env._("Only an administrator may apply a late change.")
-            )
-        self._check_notice("cancellation", today, reason)
         self.message_post(
             body=Markup("<p>%s</p>")
             % self.env._(
@@ -665,7 +697,7 @@ class SaleSubscription(models.Model):
                 "notice deadline %(deadline)s: %(reason)s",
                 user=self.env.user.name,
                 deadline=format_date(self.env, decision.deadline),
-                reason=reason,
+                reason=override_reason,
             )
         )
 
@@ -677,14 +709,14 @@ class SaleSubscription(models.Model):
 
     def _amended_only(self):
         """The running contracts whose lines change only through an amendment
-        (in the current context: none on the amendment path)."""
-        if self.env.context.get(APPLY_CONTEXT):
+        (none on the amendment path)."""
+        if is_internal(self, APPLY_CONTEXT):
             return self.browse()
         return self.filtered(lambda subscription: subscription._is_running_under_term())
 
     def _check_direct_line_edit(self):
         """Refuse a direct line edit on these contracts, unless by an administrator."""
-        if self and not self._is_amendment_admin():
+        if self and not self.env.user._is_amendment_admin():
             raise UserError(
                 self.env._(
                     "The lines of %(subscription)s change only through an "
@@ -731,8 +763,3 @@ class SaleSubscription(models.Model):
             "active_ids": self.ids,
         }
         return action
-
-
-def format_quantity(value):
-    """A quantity without useless decimals: 10, 2.5."""
-    return f"{value:.6f}".rstrip("0").rstrip(".")

@@ -7,6 +7,7 @@ gathers their inputs from the records, asks them, and writes what they say.
 
 import logging
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
 import psycopg2.errors
@@ -18,13 +19,8 @@ from odoo.tools import float_compare, mute_logger
 from odoo.tools.misc import format_date, formatLang
 
 from .. import rules
+from ..tools import APPLY_CONTEXT, format_quantity, internal, is_internal, user_today
 from .account_move import BATCH_RECONCILE
-from .sale_subscription import (
-    ADMIN_GROUP,
-    APPLY_CONTEXT,
-    USER_GROUP,
-    format_quantity,
-)
 
 _logger = logging.getLogger(__name__)
 
@@ -63,14 +59,14 @@ class SaleSubscriptionAmendment(models.Model):
     currency_id = fields.Many2one(related="subscription_id.currency_id")
     request_date = fields.Date(
         required=True,
-        default=fields.Date.context_today,
+        default=lambda self: user_today(self),
         tracking=True,
         help="The day the amendment was submitted. Only an administrator may set "
         "another day.",
     )
     effective_date = fields.Date(
         required=True,
-        default=fields.Date.context_today,
+        default=lambda self: user_today(self),
         tracking=True,
         help="The first day the change applies.",
     )
@@ -172,30 +168,98 @@ class SaleSubscriptionAmendment(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_amendment_group()
-        today = fields.Date.context_today(self)
         for vals in vals_list:
-            self._check_line_commands(vals.get("line_ids"))
             if vals.get("state", "draft") != "draft":
-                raise UserError(
-                    self.env._("An amendment is created as a draft; apply it.")
-                )
-            request_date = vals.get("request_date")
-            if request_date and fields.Date.to_date(request_date) != today:
-                self._check_admin(
-                    self.env._("Only an administrator may set another request date.")
-                )
-        amendments = super().create(vals_list)
-        for amendment in amendments:
-            amendment.name = amendment._default_name()
+                raise UserError(self._created_as_draft_message())
+            self._check_input_values(vals)
+        # the guards read the values the records hold, defaults from the context
+        # included: a client sets ``default_request_date`` as easily as
+        # ``request_date``
+        with self.env.cr.savepoint():
+            amendments = super().create(vals_list)
+            amendments._check_submission()
+            for amendment in amendments:
+                amendment.name = amendment._default_name()
         return amendments
 
     @api.model
-    def _check_line_commands(self, commands):
-        """Numbers in the lines' values, before the ORM converts them."""
+    def _check_input_values(self, vals):
+        """Dates and the lines' numbers as a client sent them, before the ORM
+        converts them (it would take a list for a date, or NaN for a number)."""
+        for name in ("request_date", "effective_date"):
+            value = vals.get(name)
+            if value in (None, False):
+                continue
+            try:
+                if not isinstance(value, str | date):
+                    raise TypeError(value)
+                fields.Date.to_date(value)
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s must be a date (YYYY-MM-DD), not %(value)s.",
+                        field=self._fields[name]._description_string(self.env),
+                        value=repr(value),
+                    )
+                ) from None
+        commands = vals.get("line_ids") or ()
+        if not isinstance(commands, list | tuple):
+            raise ValidationError(
+                self.env._("The changed lines must be a list of commands.")
+            )
         line_model = self.env["sale.subscription.amendment.line"]
-        for command in commands or ():
+        for command in commands:
+            if not isinstance(command, list | tuple) or not command:
+                raise ValidationError(
+                    self.env._(
+                        "Invalid command for the changed lines: %(command)s.",
+                        command=repr(command),
+                    )
+                )
             if command[0] in (Command.CREATE, Command.UPDATE):
                 line_model._check_numbers(command[2])
+
+    def _check_submission(self):
+        """What a new amendment may say, and who may say it.
+
+        Created as a draft (it changes state through Apply or Cancel only);
+        requested today or earlier; another day than today, another submitter
+        or an override reason only by an amendment administrator.
+        """
+        today = user_today(self)
+        admin = self.env.user._is_amendment_admin()
+        for amendment in self:
+            if amendment.state != "draft":
+                raise UserError(self._created_as_draft_message())
+            if amendment.request_date > today:
+                raise ValidationError(
+                    self.env._(
+                        "The request date %(date)s is in the future.",
+                        date=format_date(self.env, amendment.request_date),
+                    )
+                )
+            if admin:
+                continue
+            if amendment.request_date != today:
+                raise AccessError(self._request_date_access_message())
+            if amendment.user_id != self.env.user:
+                raise AccessError(self._submitter_access_message())
+            if amendment.override_reason:
+                raise AccessError(self._late_change_access_message())
+
+    def _created_as_draft_message(self):
+        return self.env._("An amendment is created as a draft; apply it.")
+
+    def _request_date_access_message(self):
+        return self.env._("Only an administrator may set another request date.")
+
+    def _submitter_access_message(self):
+        return self.env._(
+            "Only an administrator may submit an amendment on behalf of another user."
+        )
+
+    def _late_change_access_message(self):
+        return self.env._("Only an administrator may apply a late change.")
 
     def _default_name(self):
         return (
@@ -203,13 +267,8 @@ class SaleSubscriptionAmendment(models.Model):
         )
 
     def write(self, vals):
-        self._check_line_commands(vals.get("line_ids"))
-        if "request_date" in vals:
-            self._check_admin(
-                self.env._("Only an administrator may set another request date.")
-            )
-        internal = self.env.context.get(APPLY_CONTEXT)
-        if "state" in vals and not internal:
+        self._check_input_values(vals)
+        if "state" in vals and not is_internal(self, APPLY_CONTEXT):
             raise UserError(
                 self.env._("An amendment changes state through Apply or Cancel only.")
             )
@@ -222,7 +281,24 @@ class SaleSubscriptionAmendment(models.Model):
                     "new amendment instead."
                 )
             )
-        return super().write(vals)
+        if not self.env.user._is_amendment_admin():
+            if "request_date" in vals:
+                raise AccessError(self._request_date_access_message())
+            if "user_id" in vals:
+                raise AccessError(self._submitter_access_message())
+            if "override_reason" in vals:
+                raise AccessError(self._late_change_access_message())
+        result = super().write(vals)
+        if "request_date" in vals:
+            today = user_today(self)
+            if any(amendment.request_date > today for amendment in self):
+                raise ValidationError(
+                    self.env._(
+                        "The request date %(date)s is in the future.",
+                        date=format_date(self.env, vals["request_date"]),
+                    )
+                )
+        return result
 
     def _check_lines_editable(self):
         if any(amendment.state != "draft" for amendment in self):
@@ -239,14 +315,10 @@ class SaleSubscriptionAmendment(models.Model):
             raise UserError(self.env._("A done amendment cannot be deleted."))
 
     def _check_amendment_group(self):
-        if not self.env.su and not self.env.user.has_group(USER_GROUP):
+        if not self.env.user._is_amendment_user():
             raise AccessError(
                 self.env._("Only subscription-amendment users may amend subscriptions.")
             )
-
-    def _check_admin(self, message):
-        if not self.env.su and not self.env.user.has_group(ADMIN_GROUP):
-            raise AccessError(message)
 
     # -- actions -------------------------------------------------------------
 
@@ -257,7 +329,7 @@ class SaleSubscriptionAmendment(models.Model):
         """
         self._check_amendment_group()
         self.check_access("write")
-        self._apply(fields.Date.context_today(self))
+        self._apply(user_today(self))
         return True
 
     def action_cancel(self):
@@ -274,7 +346,7 @@ class SaleSubscriptionAmendment(models.Model):
                         )[amendment.state],
                     )
                 )
-        self.with_context(**{APPLY_CONTEXT: True}).write({"state": "cancel"})
+        internal(self, APPLY_CONTEXT).write({"state": "cancel"})
         return True
 
     @api.model
@@ -374,7 +446,7 @@ class SaleSubscriptionAmendment(models.Model):
     @api.model
     def _cron_apply_scheduled(self):
         """Apply the scheduled amendments whose effective date has come."""
-        today = fields.Date.context_today(self)
+        today = user_today(self)
         due = self.search(
             [("state", "=", "scheduled"), ("effective_date", "<=", today)],
             order="effective_date, id",
@@ -414,9 +486,7 @@ class SaleSubscriptionAmendment(models.Model):
                 billed = amendment._billed_periods()
                 plan = amendment._validate_and_plan(billed)
                 if amendment.effective_date > today:
-                    amendment.with_context(**{APPLY_CONTEXT: True}).write(
-                        {"state": "scheduled"}
-                    )
+                    internal(amendment, APPLY_CONTEXT).write({"state": "scheduled"})
                     continue
                 plans[amendment] = plan
                 draft_links = amendment._draft_invoice_links(plan, billed[1])
@@ -426,7 +496,7 @@ class SaleSubscriptionAmendment(models.Model):
             to_apply = self.browse([amendment.id for amendment in plans])
             to_apply._create_documents(move_vals)
             to_apply._log_applied(plans, draft_updates)
-            to_apply.with_context(**{APPLY_CONTEXT: True}).write({"state": "done"})
+            internal(to_apply, APPLY_CONTEXT).write({"state": "done"})
 
     def _lock_for_apply(self):
         """Serialize amendments of a subscription: lock its row, and ours.
@@ -517,10 +587,6 @@ class SaleSubscriptionAmendment(models.Model):
         kind = self.amendment_type
         if not kind:
             raise UserError(self.env._("This amendment changes nothing."))
-        if kind != "upgrade" and self.override_reason:
-            self._check_admin(
-                self.env._("Only an administrator may apply a late change.")
-            )
         subscription._check_notice(kind, self.request_date, self.override_reason)
         return self._plan(billed)
 
@@ -791,7 +857,7 @@ class SaleSubscriptionAmendment(models.Model):
     def _apply_lines(self, plan):
         """Write the new subscription lines (through the amendment path only)."""
         self.ensure_one()
-        subscription = self.subscription_id.with_context(**{APPLY_CONTEXT: True})
+        subscription = internal(self.subscription_id, APPLY_CONTEXT)
         new_quantities = {line.key: float(line.quantity) for line in plan.new_lines}
         commands = []
         for sub_line in subscription.sale_subscription_line_ids:

@@ -4,6 +4,8 @@ import math
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..rules import MAX_QUANTITY
+
 
 class SaleSubscriptionAmendmentLine(models.Model):
     _name = "sale.subscription.amendment.line"
@@ -71,11 +73,14 @@ class SaleSubscriptionAmendmentLine(models.Model):
 
     @api.model
     def _check_numbers(self, vals):
-        """Quantities and prices are finite numbers (RPC clients may send text)."""
+        """Quantities and prices are finite numbers, zero or more, and a
+        quantity at most ``rules.MAX_QUANTITY``: checked as a client sent them,
+        before the ORM converts them (RPC clients may send text, NaN or 1e12)."""
         for name in ("new_quantity", "price_unit"):
             value = vals.get(name)
             if value is None or value is False:
                 continue
+            label = self._fields[name]._description_string(self.env)
             if (
                 isinstance(value, bool)
                 or not isinstance(value, int | float)
@@ -84,8 +89,25 @@ class SaleSubscriptionAmendmentLine(models.Model):
                 raise ValidationError(
                     self.env._(
                         "%(field)s must be a number, not %(value)s.",
-                        field=self._fields[name].get_description(self.env)["string"],
+                        field=label,
                         value=repr(value),
+                    )
+                )
+            if value < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s cannot be negative (%(value)s).",
+                        field=label,
+                        value=value,
+                    )
+                )
+            if name == "new_quantity" and value > MAX_QUANTITY:
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s cannot exceed %(max)s (%(value)s).",
+                        field=label,
+                        max=f"{MAX_QUANTITY:,}",
+                        value=value,
                     )
                 )
 
@@ -93,9 +115,6 @@ class SaleSubscriptionAmendmentLine(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_numbers(vals)
-        self.env["sale.subscription.amendment"].browse(
-            {vals.get("amendment_id") for vals in vals_list} - {False, None}
-        )._check_lines_editable()
         lines = self.env["sale.subscription.line"].browse(
             [
                 vals["subscription_line_id"]
@@ -111,7 +130,76 @@ class SaleSubscriptionAmendmentLine(models.Model):
                 )
             else:
                 vals["old_quantity"] = 0.0
-        return super().create(vals_list)
+        # checked on the values the records hold, defaults from the context included
+        with self.env.cr.savepoint():
+            lines = super().create(vals_list)
+            lines.amendment_id._check_lines_editable()
+            lines._check_snapshot()
+        return lines
+
+    def _check_snapshot(self):
+        """A changed line holds its subscription line's snapshot (set by ``create``
+        from the given subscription line, not from a context default)."""
+        for line in self.filtered("subscription_line_id"):
+            snapshot = line._snapshot_values(line.subscription_line_id)
+            if (
+                line.product_id.id != snapshot["product_id"]
+                or line.old_quantity != (snapshot["old_quantity"])
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "A changed line takes its product and current quantity from "
+                        "its subscription line: give subscription_line_id in the "
+                        "line's values."
+                    )
+                )
+
+    @api.constrains("subscription_line_id", "amendment_id")
+    def _check_subscription_line(self):
+        """A changed line is a line of the amendment's subscription, changed once."""
+        for line in self.filtered("subscription_line_id"):
+            amendment = line.amendment_id
+            if line.subscription_line_id.sale_subscription_id != (
+                amendment.subscription_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s is a line of another subscription than "
+                        "%(subscription)s.",
+                        product=line.subscription_line_id.product_id.display_name,
+                        subscription=amendment.subscription_id.display_name,
+                    )
+                )
+            if (
+                len(
+                    amendment.line_ids.filtered(
+                        lambda other, line=line: (
+                            other.subscription_line_id == line.subscription_line_id
+                        )
+                    )
+                )
+                > 1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s is changed twice in this amendment.",
+                        product=line.product_id.display_name,
+                    )
+                )
+
+    @api.constrains("product_id", "subscription_line_id")
+    def _check_new_product(self):
+        """A new add-on is an active product that can be sold."""
+        for line in self.filtered(lambda line: not line.subscription_line_id):
+            product = line.product_id
+            if not product.active or not product.sale_ok:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s is archived or cannot be sold: it cannot be "
+                        "added.",
+                        product=product.display_name,
+                    )
+                )
 
     def _rule_key(self):
         """The rules' key of this line: the subscription line's id, or a key of

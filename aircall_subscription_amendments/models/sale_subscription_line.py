@@ -45,15 +45,12 @@ class SaleSubscriptionLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        running = (
-            self.env["sale.subscription"]
-            .browse(
-                {vals.get("sale_subscription_id") for vals in vals_list} - {False, None}
-            )
-            ._amended_only()
-        )
-        running._check_direct_line_edit()
-        lines = super().create(vals_list)
+        # checked on the contracts the lines really belong to: a context default
+        # (``default_sale_subscription_id``) sets it as well as the values
+        with self.env.cr.savepoint():
+            lines = super().create(vals_list)
+            running = lines.sale_subscription_id._amended_only()
+            running._check_direct_line_edit()
         for subscription in running:
             subscription._log_direct_line_edit(
                 [

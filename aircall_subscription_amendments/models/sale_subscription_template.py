@@ -8,7 +8,6 @@ TERM_UNITS = [
     ("month", "Month(s)"),
     ("year", "Year(s)"),
 ]
-ADMIN_GROUP = "aircall_subscription_amendments.group_amendment_admin"
 #: what a template says about contract terms, and its values when it says nothing
 TERM_DEFAULTS = {"term_interval": 0, "term_unit": "month", "notice_days": 0}
 
@@ -36,7 +35,7 @@ class SaleSubscriptionTemplate(models.Model):
 
     @api.depends_context("uid")
     def _compute_user_is_amendment_admin(self):
-        self.user_is_amendment_admin = self.env.user.has_group(ADMIN_GROUP)
+        self.user_is_amendment_admin = self.env.user._is_amendment_admin()
 
     @api.constrains("term_interval", "notice_days")
     def _check_term_and_notice(self):
@@ -52,12 +51,16 @@ class SaleSubscriptionTemplate(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            self._check_term_access(
-                {fname: vals[fname] for fname in TERM_DEFAULTS if fname in vals},
-                TERM_DEFAULTS,
-            )
-        return super().create(vals_list)
+        if self.env.user._is_amendment_admin():
+            return super().create(vals_list)
+        # checked on the values the records hold, defaults from the context included
+        with self.env.cr.savepoint():
+            templates = super().create(vals_list)
+            for template in templates:
+                template._check_term_access(
+                    {fname: template[fname] for fname in TERM_DEFAULTS}, TERM_DEFAULTS
+                )
+        return templates
 
     def write(self, vals):
         for template in self:
@@ -79,7 +82,7 @@ class SaleSubscriptionTemplate(models.Model):
 
     def _check_term_access(self, vals, current):
         """Terms and notice days are set by subscription-amendment administrators."""
-        if self.env.su or self.env.user.has_group(ADMIN_GROUP):
+        if self.env.user._is_amendment_admin():
             return
         if any(
             fname in vals and (vals[fname] or TERM_DEFAULTS[fname]) != current[fname]

@@ -4,6 +4,7 @@ from .calendar import UNITS, notice_deadline, renewal_date, term_boundary, term_
 from .errors import RuleError
 from .notice import AmendmentKind, NoticeDecision, classify, decide
 from .plan import (
+    MAX_QUANTITY,
     BilledPeriod,
     DocumentLine,
     InvoicedLine,
@@ -45,6 +46,7 @@ __all__ = [
     "classify",
     "decide",
     # plan
+    "MAX_QUANTITY",
     "BilledPeriod",
     "DocumentLine",
     "InvoicedLine",

@@ -26,6 +26,9 @@ from .proration import ACTUAL_DAYS, CONVENTIONS, _check_digits, round_amount, sh
 # Decimal arithmetic that never rounds (products of prices and discounts).
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 _ZERO = Decimal(0)
+#: the largest quantity an amendment may set on a line: more is a typo (1e12
+#: users), and would also take amounts past what a float holds to the cent
+MAX_QUANTITY = Decimal(1_000_000)
 
 
 def _to_decimal(value: Any, field: str) -> Any:
@@ -355,6 +358,12 @@ def make_plan(
         for change in (_Change(key, old.get(key), new.get(key)) for key in old | new)
         if change.new_quantity != change.old_quantity
     ]
+    for change in changes:
+        if change.new_quantity > MAX_QUANTITY:
+            raise RuleError(
+                "quantity",
+                f"line {change.key!r}: {change.new_quantity} is above {MAX_QUANTITY}",
+            )
     credit_lines: list[DocumentLine] = []
     invoice_lines: list[DocumentLine] = []
     for period in periods:

@@ -1,7 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
 
-from ..models.sale_subscription import OVERRIDE_CONTEXT
+from ..tools import CANCELLATION_CHECKED, internal
 
 
 class CloseReasonWizard(models.TransientModel):
@@ -16,5 +16,14 @@ class CloseReasonWizard(models.TransientModel):
     )
 
     def button_confirm(self):
-        overridden = self.with_context(**{OVERRIDE_CONTEXT: self.override_reason})
-        return super(CloseReasonWizard, overridden).button_confirm()
+        subscription = self.env["sale.subscription"].browse(
+            self.env.context["active_id"]
+        )
+        # the cancellation checked here, with the reason, for the contract that
+        # subscription_oca's button closes
+        subscription._check_running_contract_change(
+            {"in_progress": False}, self.override_reason
+        )
+        return super(
+            CloseReasonWizard, internal(self, CANCELLATION_CHECKED)
+        ).button_confirm()

@@ -12,7 +12,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import float_compare
 from odoo.tools.misc import format_amount, format_date
 
-from ..models.sale_subscription import format_quantity
+from ..tools import format_quantity, user_today
 
 
 class SaleSubscriptionAmendmentWizard(models.TransientModel):
@@ -35,7 +35,7 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
     )
     effective_date = fields.Date(
         required=True,
-        default=fields.Date.context_today,
+        default=lambda self: user_today(self),
         help="The first day the change applies; a later day schedules it.",
     )
     cancel_renewal = fields.Boolean(
@@ -95,8 +95,7 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
             dates = amendments.new(
                 {
                     "subscription_id": wizard.subscription_id.id,
-                    "request_date": wizard.request_date
-                    or fields.Date.context_today(self),
+                    "request_date": wizard.request_date or user_today(self),
                 }
             )
             wizard.renewal_date = dates.renewal_date
@@ -217,7 +216,7 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
             amendment._fields["amendment_type"]._description_selection(self.env)
         ).get(amendment.amendment_type, "")
         date = format_date(self.env, amendment.effective_date)
-        if amendment.effective_date > fields.Date.context_today(self):
+        if amendment.effective_date > user_today(self):
             return self.env._(
                 "%(kind)s effective %(date)s: scheduled, applied automatically on "
                 "that day.",
