@@ -360,9 +360,12 @@ class SaleSubscription(models.Model):
         ):
             return super().write(vals)
         before = {subscription: subscription._term_values() for subscription in self}
-        result = super().write(vals)
-        for subscription, values in before.items():
-            subscription._check_term_change(values)
+        # checked on the values written (recomputed from a new template, say):
+        # a refusal leaves nothing half-written
+        with self.env.cr.savepoint():
+            result = super().write(vals)
+            for subscription, values in before.items():
+                subscription._check_term_change(values)
         return result
 
     def _term_values(self):

@@ -6,6 +6,7 @@ from . import (
     test_bad_input,
     test_billed_periods,
     test_concurrency,
+    test_context_keys,
     test_i18n,
     test_install,
     test_ledger,
