@@ -5,6 +5,7 @@ Nothing here reads or writes records beyond the environment it is given.
 """
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 
 USER_GROUP = "aircall_subscription_amendments.group_amendment_user"
 ADMIN_GROUP = "aircall_subscription_amendments.group_amendment_admin"
@@ -42,6 +43,32 @@ def user_today(records):
     """
     user_tz = records.env.user.tz or "UTC"
     return fields.Date.context_today(records.with_context(tz=user_tz))
+
+
+def check_ids(model, vals):
+    """The many2one values of ``vals`` for ``model`` are ids of existing records.
+
+    Checked before the ORM writes them, so that a client's unknown id is told
+    as such (the database would only report a foreign key).
+    """
+    for name, value in vals.items():
+        field = model._fields.get(name)
+        if field is None or field.type != "many2one" or value in (False, None):
+            continue
+        comodel = model.env[field.comodel_name]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not comodel.browse(value).exists()
+        ):
+            raise ValidationError(
+                model.env._(
+                    "%(field)s: %(value)s is not the id of an existing %(model)s.",
+                    field=field._description_string(model.env),
+                    value=repr(value),
+                    model=comodel._description,
+                )
+            )
 
 
 def format_quantity(value):

@@ -641,11 +641,13 @@ class SaleSubscription(models.Model):
 
         ``override_reason``: an amendment administrator's reason to close a
         running contract after its notice deadline (logged in its chatter).
+        Returns True (subscription_oca returns None, which XML-RPC cannot send).
         """
         if not is_internal(self, CANCELLATION_CHECKED):
             self._check_running_contract_change({"in_progress": False}, override_reason)
         checked = internal(self, CANCELLATION_CHECKED)
-        return super(SaleSubscription, checked).close_subscription(close_reason_id)
+        super(SaleSubscription, checked).close_subscription(close_reason_id)
+        return True
 
     def write_with_override(self, vals, override_reason):
         """Stop running contracts or their renewal after the notice deadline.

@@ -19,7 +19,14 @@ from odoo.tools import float_compare, mute_logger
 from odoo.tools.misc import format_date, formatLang
 
 from .. import rules
-from ..tools import APPLY_CONTEXT, format_quantity, internal, is_internal, user_today
+from ..tools import (
+    APPLY_CONTEXT,
+    check_ids,
+    format_quantity,
+    internal,
+    is_internal,
+    user_today,
+)
 from .account_move import BATCH_RECONCILE
 
 _logger = logging.getLogger(__name__)
@@ -184,8 +191,11 @@ class SaleSubscriptionAmendment(models.Model):
 
     @api.model
     def _check_input_values(self, vals):
-        """Dates and the lines' numbers as a client sent them, before the ORM
-        converts them (it would take a list for a date, or NaN for a number)."""
+        """The values as a client sent them, before the ORM converts them (it
+        would take a list for a date, or NaN for a number): ids of existing
+        records, dates, and line commands that create or update lines (a link
+        would take a line from another amendment)."""
+        check_ids(self, vals)
         for name in ("request_date", "effective_date"):
             value = vals.get(name)
             if value in (None, False):
@@ -209,7 +219,17 @@ class SaleSubscriptionAmendment(models.Model):
             )
         line_model = self.env["sale.subscription.amendment.line"]
         for command in commands:
-            if not isinstance(command, list | tuple) or not command:
+            if not isinstance(command, list | tuple) or not (
+                (
+                    len(command) == 3
+                    and command[0] in (Command.CREATE, Command.UPDATE)
+                    and isinstance(command[2], dict)
+                )
+                or (
+                    len(command) in (2, 3)
+                    and command[0] in (Command.DELETE, Command.UNLINK)
+                )
+            ):
                 raise ValidationError(
                     self.env._(
                         "Invalid command for the changed lines: %(command)s.",
@@ -217,7 +237,7 @@ class SaleSubscriptionAmendment(models.Model):
                     )
                 )
             if command[0] in (Command.CREATE, Command.UPDATE):
-                line_model._check_numbers(command[2])
+                line_model._check_input_values(command[2])
 
     def _check_submission(self):
         """What a new amendment may say, and who may say it.
@@ -358,10 +378,18 @@ class SaleSubscriptionAmendment(models.Model):
         changed line may carry the ``old_quantity`` it was prepared from: if the
         subscription line changed since, nothing is created.
         """
+        if not isinstance(vals, dict):
+            raise ValidationError(
+                self.env._(
+                    "create_and_apply takes the values of one amendment, not "
+                    "%(value)s.",
+                    value=repr(vals),
+                )
+            )
         self._check_amendment_group()
-        self._check_prepared_quantities(vals)
         with self.env.cr.savepoint():
-            amendment = self.create(vals)
+            amendment = self.create(vals)  # which checks the values
+            self._check_prepared_quantities(vals)
             amendment.action_apply()
         return amendment
 

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..rules import MAX_QUANTITY
+from ..tools import check_ids
 
 
 class SaleSubscriptionAmendmentLine(models.Model):
@@ -62,7 +63,7 @@ class SaleSubscriptionAmendmentLine(models.Model):
             line.quantity_delta = line.new_quantity - line.old_quantity
 
     def write(self, vals):
-        self._check_numbers(vals)
+        self._check_input_values(vals)
         if set(vals) - {"subscription_line_id"}:
             self.amendment_id._check_lines_editable()
         return super().write(vals)
@@ -72,10 +73,12 @@ class SaleSubscriptionAmendmentLine(models.Model):
         self.amendment_id._check_lines_editable()
 
     @api.model
-    def _check_numbers(self, vals):
-        """Quantities and prices are finite numbers, zero or more, and a
-        quantity at most ``rules.MAX_QUANTITY``: checked as a client sent them,
-        before the ORM converts them (RPC clients may send text, NaN or 1e12)."""
+    def _check_input_values(self, vals):
+        """The values as a client sent them, before the ORM converts them (RPC
+        clients may send text, NaN, 1e12 or unknown ids): ids of existing
+        records; quantities and prices finite numbers, zero or more, and a
+        quantity at most ``rules.MAX_QUANTITY``."""
+        check_ids(self, vals)
         for name in ("new_quantity", "price_unit"):
             value = vals.get(name)
             if value is None or value is False:
@@ -114,7 +117,7 @@ class SaleSubscriptionAmendmentLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_numbers(vals)
+            self._check_input_values(vals)
         lines = self.env["sale.subscription.line"].browse(
             [
                 vals["subscription_line_id"]

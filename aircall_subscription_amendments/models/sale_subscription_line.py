@@ -22,6 +22,18 @@ class SaleSubscriptionLine(models.Model):
         ondelete="set null",
     )
 
+    @api.depends("sale_subscription_id.company_id")
+    def _compute_tax_ids(self):  # pylint: disable=missing-return
+        """The product's taxes in each line's own company.
+
+        subscription_oca keeps the product's taxes of ``self.env.company``: the
+        company of whoever triggers the computation (a user acting in another
+        company, a flush in the cron's environment). Computed here in the
+        subscription's company, the company its invoices are in.
+        """
+        for company, lines in self.grouped("company_id").items():
+            super(SaleSubscriptionLine, lines.with_company(company))._compute_tax_ids()
+
     def _prepare_account_move_line(self):
         values = super()._prepare_account_move_line()
         values["subscription_line_id"] = self.id

@@ -1,5 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from . import (
+    test_access_rpc,
     test_accounting,
     test_apply_batch,
     test_article,

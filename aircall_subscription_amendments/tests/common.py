@@ -108,23 +108,29 @@ class SubscriptionCase(TransactionCase):
     @classmethod
     def _create_subscription(cls, start=date(2024, 1, 6), lines=None, **values):
         lines = lines or [(cls.product_users, 10)]
-        return cls.env["sale.subscription"].create(
-            {
-                "partner_id": cls.partner.id,
-                "pricelist_id": cls.pricelist.id,
-                "template_id": cls.template.id,
-                "date_start": start,
-                "recurring_next_date": start,
-                "sale_subscription_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "product_uom_qty": quantity,
-                            "price_unit": product.list_price,
-                        }
-                    )
-                    for product, quantity in lines
-                ],
-                **values,
-            }
+        # in its company, as a user working in it creates it (taxes, say)
+        company = cls.env["res.company"].browse(values.get("company_id"))
+        return (
+            cls.env["sale.subscription"]
+            .with_company(company or cls.company)
+            .create(
+                {
+                    "partner_id": cls.partner.id,
+                    "pricelist_id": cls.pricelist.id,
+                    "template_id": cls.template.id,
+                    "date_start": start,
+                    "recurring_next_date": start,
+                    "sale_subscription_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "product_uom_qty": quantity,
+                                "price_unit": product.list_price,
+                            }
+                        )
+                        for product, quantity in lines
+                    ],
+                    **values,
+                }
+            )
         )

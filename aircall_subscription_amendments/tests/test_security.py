@@ -224,3 +224,128 @@ class TestMultiCompany(TermsCase):
                 record.with_user(self.user_b).read(["display_name"])
         with self.assertRaises(AccessError):
             self.subscription.with_user(self.user_b).write({"notice_days": 45})
+
+
+class TestMultiCompanyUser(TermsCase):
+    """A user allowed in two companies, acting in one (the company switcher
+    sets ``allowed_company_ids``): amendments, their lines, the wizard and the
+    generated documents of the other company are out of reach."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({"name": "Company B"})
+        cls.env["account.chart.template"].try_loading(
+            "generic_coa", cls.company_b, install_demo=False
+        )
+        cls.user = new_test_user(
+            cls.env,
+            login="sec_two_companies",
+            groups=f"{ADMIN_GROUP},account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=[Command.set((cls.company | cls.company_b).ids)],
+        )
+        cls.amendments = {}
+        for company in (cls.company, cls.company_b):
+            env = cls.env(
+                context=dict(cls.env.context, allowed_company_ids=company.ids)
+            )
+            with freeze_time("2024-03-06"):
+                subscription = cls._start(
+                    cls._create_subscription(
+                        company_id=company.id,
+                        pricelist_id=env["product.pricelist"]
+                        .create({"name": company.name, "company_id": company.id})
+                        .id,
+                    ).with_env(env)
+                )
+                cls._invoice_period(subscription, date(2024, 3, 6))
+                cls.amendments[company] = env[
+                    "sale.subscription.amendment"
+                ].create_and_apply(
+                    {
+                        "subscription_id": subscription.id,
+                        "line_ids": [
+                            Command.create(
+                                {
+                                    "subscription_line_id": (
+                                        subscription.sale_subscription_line_ids.id
+                                    ),
+                                    "new_quantity": 8,
+                                }
+                            )
+                        ],
+                    }
+                )
+
+    def _acting_in(self, *companies):
+        return self.env(
+            user=self.user, context={"allowed_company_ids": [c.id for c in companies]}
+        )
+
+    def test_each_company_sees_its_own(self):
+        a, b = self.amendments[self.company], self.amendments[self.company_b]
+        self.assertEqual(a.move_ids.company_id, self.company)
+        self.assertEqual(b.move_ids.company_id, self.company_b)
+        self.assertEqual(b.move_ids.journal_id.company_id, self.company_b)
+        for acting, mine, other in (
+            ((self.company,), a, b),
+            ((self.company_b,), b, a),
+        ):
+            env = self._acting_in(*acting)
+            for model, records, others in (
+                ("sale.subscription.amendment", mine, other),
+                ("sale.subscription.amendment.line", mine.line_ids, other.line_ids),
+                ("account.move", mine.move_ids, other.move_ids),
+                (
+                    "sale.subscription",
+                    mine.subscription_id,
+                    other.subscription_id,
+                ),
+            ):
+                found = env[model].search([("id", "in", (records | others).ids)])
+                self.assertEqual(found.ids, records.ids, f"{model} in {acting}")
+                with self.assertRaises(AccessError, msg=f"{model} in {acting}"):
+                    others.with_env(env).read(["display_name"])
+        # both companies selected: both
+        env = self._acting_in(self.company, self.company_b)
+        self.assertEqual(
+            env["sale.subscription.amendment"].search([("id", "in", (a | b).ids)]),
+            (a | b).with_env(env),
+        )
+
+    def test_the_other_company_cannot_be_amended_from_this_one(self):
+        b = self.amendments[self.company_b]
+        subscription = b.subscription_id
+        env = self._acting_in(self.company)
+        values = {
+            "subscription_id": subscription.id,
+            "line_ids": [
+                Command.create(
+                    {
+                        "subscription_line_id": (
+                            subscription.sale_subscription_line_ids.id
+                        ),
+                        "new_quantity": 6,
+                    }
+                )
+            ],
+        }
+        with freeze_time("2024-03-10"):
+            # the wizard, as the Amend button opens it
+            with self.assertRaises(AccessError):
+                env["sale.subscription.amendment.wizard"].with_context(
+                    active_model="sale.subscription", active_id=subscription.id
+                ).create({})
+            with self.assertRaises(AccessError):
+                env["sale.subscription.amendment"].create_and_apply(values)
+            with self.assertRaises(AccessError):
+                b.with_env(env).action_cancel()
+            self.assertEqual(subscription.sale_subscription_line_ids.product_uom_qty, 8)
+            self.assertEqual(len(subscription.amendment_ids), 1)
+            # acting in company B, the same call goes through, in company B
+            env_b = self._acting_in(self.company_b)
+            amendment = env_b["sale.subscription.amendment"].create_and_apply(values)
+        self.assertEqual(amendment.company_id, self.company_b)
+        self.assertEqual(amendment.move_ids.company_id, self.company_b)
+        self.assertEqual(subscription.sale_subscription_line_ids.product_uom_qty, 6)
