@@ -105,11 +105,12 @@ class SaleSubscriptionAmendmentLine(models.Model):
                     )
                 )
             if name == "new_quantity" and value > MAX_QUANTITY:
+                maximum = f"{MAX_QUANTITY:,}"
                 raise ValidationError(
                     self.env._(
                         "%(field)s cannot exceed %(max)s (%(value)s).",
                         field=label,
-                        max=f"{MAX_QUANTITY:,}",
+                        max=maximum,
                         value=value,
                     )
                 )
