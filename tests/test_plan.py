@@ -529,17 +529,24 @@ def test_document_lines_are_units_at_a_rounded_prorated_price_plus_rounding():
     assert (credit.quantity, credit.unit_amount) == (4, Decimal("21.77"))
     assert credit.rounding == Decimal("0.02")
     assert credit.quantity * credit.unit_amount + credit.rounding == credit.amount
-    # with more price digits the rounding shrinks: 21.7742 × 4 = 87.0968
+    # with more price digits: 4 × 21.7742 = 87.0968, 87.10 as a line total
     (precise,) = plan(
         [users(10)],
         [users(6)],
         periods=[billed("INV/07", JULY, users(10))],
         price_digits=4,
     ).credit_lines
-    assert (precise.unit_amount, precise.rounding) == (
-        Decimal("21.7742"),
-        Decimal("0.0032"),
-    )
+    assert (precise.unit_amount, precise.rounding) == (Decimal("21.7742"), 0)
+
+
+def test_the_rounding_completes_a_line_total_rounded_to_the_currency():
+    # 10 → 7.5: 2.5 × 25 × 27/31 = 54.435… → 54.44; 2.5 × 21.77 = 54.425,
+    # a line total of 54.43 (half up): 0.01 to go
+    (credit,) = plan(
+        [users(10)], [users("7.5")], periods=[billed("INV/07", JULY, users(10))]
+    ).credit_lines
+    assert (credit.amount, credit.unit_amount) == (Decimal("54.44"), Decimal("21.77"))
+    assert credit.rounding == Decimal("0.01")
 
 
 def test_a_capped_credit_is_priced_from_what_is_left():

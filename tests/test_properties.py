@@ -242,7 +242,11 @@ class Term:
             # no credit exceeds what its document billed, net of credits
             assert 0 < line.amount <= billed[2]
             assert 0 < line.quantity <= billed[0]
-            assert line.quantity * line.unit_amount + line.rounding == line.amount
+            assert (
+                round_amount(line.quantity * line.unit_amount, self.scenario.digits)
+                + line.rounding
+                == line.amount
+            )
             billed[0] -= line.quantity
             billed[2] -= line.amount
             self.document_lines[line.key] += 1
@@ -256,7 +260,11 @@ class Term:
             self.documents[index].append(document)
             for line in lines:
                 assert line.amount > 0
-                assert line.quantity * line.unit_amount + line.rounding == line.amount
+                assert (
+                    round_amount(line.quantity * line.unit_amount, self.scenario.digits)
+                    + line.rounding
+                    == line.amount
+                )
                 self.document_lines[line.key] += 1
         assert plan.new_lines == tuple(self.lines(new))
         touched = sum(1 for index in self.documents if self.periods[index][1] > day)

@@ -155,7 +155,8 @@ class DocumentLine:
     ``since``: the first day the line covers; ``period_end`` the last
     (inclusive). ``amount``: ``quantity × price_unit × share``, rounded once, > 0.
     ``unit_amount``: the prorated unit price, rounded to the price precision;
-    ``rounding``: what makes ``quantity × unit_amount`` exactly ``amount``.
+    ``rounding``: what makes ``quantity × unit_amount``, rounded to the
+    currency as a document line is, exactly ``amount``.
     """
 
     direction: Literal["credit", "invoice"]
@@ -362,7 +363,8 @@ def _document_line(
         source_ref=invoiced.ref if invoiced else None,
         since=max(since, period.start),
         unit_amount=unit_amount,
-        rounding=amount - quantity * unit_amount,
+        # the document's line totals are rounded to the currency, as Odoo does
+        rounding=amount - round_amount(quantity * unit_amount, rounding.digits),
     )
 
 
