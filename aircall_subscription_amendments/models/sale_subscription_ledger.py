@@ -9,6 +9,7 @@ period, per document, per subscription line: the units and the amount it
 billed, net of the credits against it. The rules get these as plain values.
 """
 
+import logging
 from collections import defaultdict
 from decimal import Decimal
 
@@ -17,6 +18,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 
 from .. import rules
+
+_logger = logging.getLogger(__name__)
 
 
 class SaleSubscriptionLedger(models.AbstractModel):
@@ -239,3 +242,118 @@ class SaleSubscriptionLedger(models.AbstractModel):
         )
         broken.write({"recurring_rule_boundary": True})
         return broken
+
+    # -- repair of what earlier versions generated -------------------------------
+
+    @api.model
+    def _repair_matching(self):
+        """Match every posted amendment credit note with its own invoice.
+
+        Earlier versions posted batches of credit notes through core's
+        pairing by position, which could match one with another customer's
+        invoice. Those matches are undone and made right; payments and other
+        matches are left alone. Posted documents are not rewritten. Returns the
+        credit notes that were matched wrongly.
+        """
+        refunds = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("amendment_id", "!=", False),
+                    ("move_type", "=", "out_refund"),
+                    ("state", "=", "posted"),
+                ]
+            )
+        )
+        wrong = refunds.browse()
+        partials = self.env["account.partial.reconcile"].sudo()
+        by_invoice = refunds._by_matching_invoice()
+        for invoice, reversals in by_invoice.items():
+            for reversal in reversals:
+                bad = reversal.line_ids.matched_debit_ids.filtered(
+                    lambda partial, invoice=invoice: (
+                        partial.debit_move_id.move_id.is_invoice()
+                        and partial.debit_move_id.move_id != invoice
+                    )
+                )
+                if bad:
+                    partials |= bad
+                    wrong |= reversal
+        if partials:
+            unmatched = partials.debit_move_id.move_id
+            partials.unlink()
+            # the invoices they were wrongly matched with have credit notes of
+            # their own, left open by the shift
+            again = wrong
+            for invoice, reversals in by_invoice.items():
+                if invoice in unmatched:
+                    again |= reversals
+            open_refunds = again.filtered(
+                lambda refund: refund.payment_state in ("not_paid", "partial")
+            )
+            self.env["account.move"]._reconcile_reversed_moves(open_refunds, False)
+        return wrong
+
+    @api.model
+    def _over_credits(self):
+        """The posted amendment credit notes of documents credited beyond what
+        they billed, for an accountant to reverse (never rewritten here)."""
+        refunds = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("amendment_id", "!=", False),
+                    ("move_type", "=", "out_refund"),
+                    ("state", "!=", "cancel"),
+                ]
+            )
+        )
+        documents = refunds.reversed_entry_id
+        credits = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("reversed_entry_id", "in", documents.ids),
+                    ("move_type", "=", "out_refund"),
+                    ("state", "!=", "cancel"),
+                ]
+            )
+        )
+        credits_by_document = credits.grouped("reversed_entry_id")
+        over = refunds.browse()
+        for document in documents:
+            lines = self._invoiced_lines(document, credits_by_document)
+            keys = {line.key for line in lines if line.remaining_amount < 0}
+            if keys:
+                over |= credits_by_document[document].filtered(
+                    lambda refund, keys=keys: (
+                        refund.amendment_id
+                        and set(refund.invoice_line_ids.subscription_line_id.ids) & keys
+                    )
+                )
+        return over
+
+    @api.model
+    def _adopt(self):
+        """What the install and the upgrade to this version run: repair
+        subscription_oca's empty boundaries, stamp the billed periods of
+        existing invoices, match earlier amendment credit notes right. Returns
+        (invoices left unstamped, over-credited credit notes)."""
+        self._repair_boundaries()
+        unknown = self._adopt_invoices()
+        wrong = self._repair_matching()
+        over = self._over_credits()
+        _logger.info(
+            "Subscription amendments: %s invoice(s) left without a billed period "
+            "%s, %s credit note(s) matched again %s, %s over-credit(s) %s",
+            len(unknown),
+            unknown.ids,
+            len(wrong),
+            wrong.ids,
+            len(over),
+            over.ids,
+        )
+        return unknown, over

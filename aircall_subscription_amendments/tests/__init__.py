@@ -2,6 +2,7 @@
 from . import (
     test_access_rpc,
     test_accounting,
+    test_adoption,
     test_apply_batch,
     test_article,
     test_bad_input,
