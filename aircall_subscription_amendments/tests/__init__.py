@@ -9,6 +9,7 @@ from . import (
     test_i18n,
     test_install,
     test_ledger,
+    test_ledger_accountant,
     test_notice_enforcement,
     test_renewal_cron,
     test_report,
