@@ -10,6 +10,7 @@ from . import (
     test_install,
     test_ledger,
     test_ledger_accountant,
+    test_ledger_walks,
     test_notice_enforcement,
     test_renewal_cron,
     test_report,
