@@ -62,12 +62,13 @@ one subscription line: a rounding line without a subscription line (issue 11,
 
 20 fixed seeds run by default (about 90 s on the project's machine);
 ``LEDGER_WALKS=N`` adds N random ones. The seed is in each test's name; a
-failing walk prints it with what happened, day by day. The control class runs
+failing walk logs it with what happened, day by day. The control class runs
 the same walk without the accountant (amendments only, each document posted on
 its own): main passes it, so a failure there means the happy path broke, or this
 test's bookkeeping did.
 """
 
+import logging
 import os
 import random
 from collections import defaultdict
@@ -82,6 +83,8 @@ from odoo import Command
 from odoo.exceptions import UserError
 
 from .common import SubscriptionCase
+
+_logger = logging.getLogger(__name__)
 
 HALF_CENT = Fraction(1, 200)
 CENT = Decimal("0.01")
@@ -234,8 +237,11 @@ class LedgerWalkCase(SubscriptionCase):
         try:
             self._run(seed)
         except Exception:
-            print(f"ledger walk failed: seed {seed}; what happened:")
-            print("\n".join(self.log))
+            _logger.error(
+                "ledger walk failed: seed %s; what happened:\n%s",
+                seed,
+                "\n".join(self.log),
+            )
             raise
 
     def _note(self, day, text):
