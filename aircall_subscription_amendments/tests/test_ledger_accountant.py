@@ -63,6 +63,22 @@ class AccountantCase(SubscriptionCase):
             if line.display_type == "product"
         }
 
+    def _assert_consumption(self, moves, exact):
+        """Σ invoiced − Σ credited by ``moves`` (tax excluded) is ``exact``,
+        within half a cent per document line."""
+        net = sum(
+            move.amount_untaxed * (-1 if move.move_type == "out_refund" else 1)
+            for move in moves
+        )
+        lines = moves.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
+        self.assertLessEqual(
+            abs(net - exact),
+            0.005 * len(lines) + 1e-9,
+            f"the period nets {net:.2f}, consumption is {exact:.4f}",
+        )
+
     def _assert_matched_only_with_its_invoice(self, credit_note, invoice=None):
         """Fully matched, and only with the invoice it corrects."""
         invoice = invoice or credit_note.reversed_entry_id
@@ -303,10 +319,11 @@ class TestDraftPeriodInvoices(AccountantCase):
         self._assert_matched_only_with_its_invoice(second)
         # 321.60 − 104.52 − (27.42 + VAT 5.48) = 184.18
         self.assertAlmostEqual(invoice.amount_residual, 184.18)
-        # net 268.00 − 87.10 − 27.42 = 153.48; consumed: users 25.00 ×
-        # (10 × 4 + 6 × 10 + 4 × 17) / 31 = 4200 / 31 = 135.48, numbers 18.00
-        net = invoice.amount_untaxed - first.amount_untaxed - second.amount_untaxed
-        self.assertAlmostEqual(net, 153.48)
+        # 10 users for 4 days, 6 for 10, 4 for 17, and the phone numbers:
+        # 25.00 × (10 × 4 + 6 × 10 + 4 × 17) / 31 + 3 × 6.00 = 153.4839
+        self._assert_consumption(
+            invoice | first | second, 25.0 * (10 * 4 + 6 * 10 + 4 * 17) / 31 + 18.0
+        )
 
     def test_reduction_on_a_draft_period_invoice(self):
         invoice = self._invoice_period(self.subscription, JULY, post=False)
@@ -336,6 +353,10 @@ class TestDraftPeriodInvoices(AccountantCase):
         self._assert_matched_only_with_its_invoice(credit_note)
         # 321.60 − 104.52 = 217.08, as the posted path leaves it
         self.assertAlmostEqual(invoice.amount_residual, 217.08)
+        # 25.00 × (10 × 4 + 6 × 27) / 31 + 3 × 6.00 = 180.9032
+        self._assert_consumption(
+            invoice | credit_note, 25.0 * (10 * 4 + 6 * 27) / 31 + 18.0
+        )
 
     def test_upgrade_on_a_draft_period_invoice(self):
         invoice = self._invoice_period(self.subscription, JULY, post=False)
@@ -429,6 +450,14 @@ class TestReverseAndReplace(AccountantCase):
         self.assertEqual(second.amount_untaxed, 27.42)
         second.action_post()
         self._assert_matched_only_with_its_invoice(second)
+        # the invoice, its reversal, the replacement and both credit notes:
+        # 25.00 × (10 × 4 + 6 × 10 + 4 × 17) / 31 + 3 × 6.00 = 153.4839
+        reversal = self.invoice.reversal_move_ids - first
+        self.assertEqual(reversal.amount_untaxed, 268.0)
+        self._assert_consumption(
+            self.invoice | reversal | replacement | first | second,
+            25.0 * (10 * 4 + 6 * 10 + 4 * 17) / 31 + 18.0,
+        )
 
 
 class TestPerUnitTaxes(AccountantCase):

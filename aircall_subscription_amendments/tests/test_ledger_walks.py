@@ -415,9 +415,23 @@ class LedgerWalkCase(SubscriptionCase):
             self._post_entries(waiting)
 
     def _act_post_one(self, day):
+        """The form's *Confirm* on a waiting document; on an amendment's
+        document whose period invoice is a draft, on that invoice first (the
+        issue keeps such documents in draft until their invoice is posted)."""
         waiting = self._waiting()
-        if waiting:
-            move = self.rng.choice(waiting)
+        if not waiting:
+            return
+        move = self.rng.choice(waiting)
+        if move.amendment_id:
+            billing = next(
+                b for b in self.walk if b.subscription == move.subscription_id
+            )
+            period = billing.periods.get(move.subscription_period_start)
+            invoice = move.reversed_entry_id or (period and period[2])
+            if invoice and invoice.state == "draft":
+                self._note(day, f"confirm {invoice.display_name}")
+                invoice.action_post()
+        if move.state == "draft":
             self._note(day, f"confirm {move.display_name}")
             move.action_post()
 
