@@ -134,9 +134,8 @@ class Billing:
         self.held = {}  # subscription line -> quantity
         self.prices = {}  # subscription line id -> net unit price
         self.periods = {}  # start -> [start, next_start, the invoice that bills it]
-        self.slabs = defaultdict(
-            list
-        )  # (line id, period start) -> [Slab], oldest first
+        # (line id, period start) -> [Slab], oldest first
+        self.slabs = defaultdict(list)
         self.replaced = {}  # invoice -> its replacement
 
     def bill(self, invoice):
