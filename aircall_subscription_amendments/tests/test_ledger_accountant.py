@@ -422,7 +422,8 @@ class TestReverseAndReplace(AccountantCase):
     def test_replacement_carries_the_billed_period(self):
         replacement = self._reverse_and_replace(self.invoice, date(2024, 7, 8))
         self._assert_bills_july(replacement)
-        replacement.action_post()
+        with freeze_time("2024-07-08"):
+            replacement.action_post()
         credit_note = self._apply({self.product_users: 6}, date(2024, 7, 10)).move_ids
         # 4 × 25.00 × 27/31 = 87.10, on the invoice that bills July now
         self.assertEqual(credit_note.reversed_entry_id, replacement)
@@ -438,9 +439,10 @@ class TestReverseAndReplace(AccountantCase):
         self._assert_matched_only_with_its_invoice(first)
         # reversing the invoice unmatches the credit note
         replacement = self._reverse_and_replace(self.invoice, date(2024, 7, 15))
-        self._assert_bills_july(replacement)
-        replacement.action_post()
+        with freeze_time("2024-07-15"):
+            replacement.action_post()
         self._assert_matched_only_with_its_invoice(first, invoice=replacement)
+        self._assert_bills_july(replacement)
         # 321.60 − 104.52 = 217.08
         self.assertAlmostEqual(replacement.amount_residual, 217.08)
 
