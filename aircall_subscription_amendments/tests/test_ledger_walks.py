@@ -60,7 +60,7 @@ Every amendment changes a single line, so that a document bills or credits
 one subscription line: a rounding line without a subscription line (issue 11,
 "Lines") is counted for the document's only subscription line.
 
-20 fixed seeds run by default (about 90 s on the project's machine);
+20 fixed seeds run by default (80 to 100 s on the project's machine);
 ``LEDGER_WALKS=N`` adds N random ones. The seed is in each test's name; a
 failing walk logs it with what happened, day by day. The control class runs
 the same walk without the accountant (amendments only, each document posted on
@@ -90,7 +90,7 @@ HALF_CENT = Fraction(1, 200)
 CENT = Decimal("0.01")
 ADDON_PRICE = Decimal("9.99")
 USERS_DISCOUNT = Decimal("12.5")  # net 21.875: credits land on half cents
-WALK_DAYS = 62
+WALK_DAYS = 56
 FIXED_SEEDS = range(1, 21)
 #: quantities an amendment may set, per product name
 QUANTITIES = {"Users": (1, 15), "Phone numbers": (0, 8), "Analytics add-on": (0, 3)}
@@ -661,9 +661,6 @@ class TestLedgerWalksWithoutAccountant(LedgerWalkCase):
 
     def test_walk_seed_01(self):
         self._walk(1)
-
-    def test_walk_seed_02(self):
-        self._walk(2)
 
 
 def _walk_test(seed):
