@@ -12,6 +12,8 @@ from . import (
     test_i18n,
     test_install,
     test_ledger,
+    test_ledger_accountant,
+    test_ledger_walks,
     test_notice_enforcement,
     test_renewal_cron,
     test_report,
