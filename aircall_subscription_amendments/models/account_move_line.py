@@ -27,6 +27,7 @@ class AccountMoveLine(models.Model):
         "line prorates (its own unit price is the prorated one).",
     )
     subscription_rounding = fields.Boolean(
+        string="Rounding line",
         readonly=True,
         copy=True,
         help="The line that makes an amendment document exact to the cent.",
