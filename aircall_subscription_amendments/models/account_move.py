@@ -84,6 +84,17 @@ class AccountMove(models.Model):
                 )
             )
 
+    def _issuing_amendment(self):
+        """The amendment that issued this document, or the one it replaces."""
+        self.ensure_one()
+        move, seen = self, set()
+        while not move.amendment_id and move.subscription_replaced_id:
+            if move.id in seen:
+                break
+            seen.add(move.id)
+            move = move.subscription_replaced_id
+        return move.amendment_id
+
     # -- matching credit notes with their invoices -------------------------------
 
     def _reconcile_reversed_moves(self, reverse_moves, move_reverse_cancel):

@@ -84,9 +84,12 @@ class SaleSubscriptionLedger(models.AbstractModel):
             ] |= move
         periods = []
         for (start, next_start), documents in sorted(by_period.items()):
-            # the period's invoice: the newest one that is not an amendment's
-            # (a replacement is newer than the invoice it replaces)
-            invoices = documents.filtered(lambda move: not move.amendment_id)
+            # the period's invoice: the newest one that no amendment issued (a
+            # replacement is newer than the invoice it replaces)
+            issuers = {move: move._issuing_amendment() for move in documents}
+            invoices = documents.filtered(
+                lambda move, issuers=issuers: not issuers[move]
+            )
             invoice = invoices[-1:] or documents[:1]
             later = (documents - invoice).sorted("id", reverse=True)
             periods.append(
@@ -98,7 +101,7 @@ class SaleSubscriptionLedger(models.AbstractModel):
                     documents=tuple(
                         rules.BilledDocument(
                             ref=document.id,
-                            billed_from=document.amendment_id.effective_date or None,
+                            billed_from=issuers[document].effective_date or None,
                             lines=self._invoiced_lines(document, credits_by_document),
                         )
                         for document in later

@@ -13,6 +13,7 @@ days. A change effective on 10 July leaves 27 days (27/31), on 15 July 22 days,
 on 20 July 17 days. Every expected amount is derived by hand in a comment.
 """
 
+from contextlib import closing
 from datetime import date
 
 from freezegun import freeze_time
@@ -460,6 +461,50 @@ class TestReverseAndReplace(AccountantCase):
             self.invoice | reversal | replacement | first | second,
             25.0 * (10 * 4 + 6 * 10 + 4 * 17) / 31 + 18.0,
         )
+
+    def test_a_draft_credit_note_posted_after_the_replacement(self):
+        credit_note = self._apply({self.product_users: 6}, date(2024, 7, 10)).move_ids
+        self.assertEqual(credit_note.state, "draft")
+        replacement = self._reverse_and_replace(self.invoice, date(2024, 7, 15))
+        with freeze_time("2024-07-15"):
+            replacement.action_post()
+        # the invoice it reverses is matched with its reversal: the replacement
+        # takes its place
+        credit_note.action_post()
+        self._assert_matched_only_with_its_invoice(credit_note, invoice=replacement)
+        self.assertAlmostEqual(replacement.amount_residual, 217.08)
+
+    def test_replacement_of_an_upgrade_invoice(self):
+        """It bills what the upgrade invoice billed, from the same day; a
+        draft replacement is the accountant's to discard."""
+        upgrade = self._apply({self.product_users: 12}, date(2024, 7, 10)).move_ids
+        upgrade.action_post()
+        replacement = self._reverse_and_replace(upgrade, date(2024, 7, 12))
+        self.assertEqual(replacement.subscription_replaced_id, upgrade)
+        self.assertFalse(replacement.amendment_id)
+        # not a generated document: its draft may be deleted
+        with closing(self.env.cr.savepoint()):
+            replacement.unlink()
+            self.assertFalse(replacement.exists())
+        self.env.invalidate_all()
+        self.assertTrue(replacement.exists())
+        with freeze_time("2024-07-12"):
+            replacement.action_post()
+        # an administrator's request dated 9 July: the upgrade's units were
+        # billed from 10 July only, the replacement's too
+        with freeze_time("2024-07-20"):
+            amendment = self._amend(
+                self.subscription,
+                {self.product_users: 10},
+                date(2024, 7, 9),
+                request_date=date(2024, 7, 9),
+            )
+            amendment.action_apply()
+        credit_note = amendment.move_ids
+        self.assertEqual(credit_note.reversed_entry_id, replacement)
+        # 2 × 25.00 × 27/31 = 43.55: what the upgrade billed, all of it
+        self.assertEqual(credit_note.amount_untaxed, upgrade.amount_untaxed)
+        self.assertEqual(credit_note.amount_untaxed, 43.55)
 
 
 class TestPerUnitTaxes(AccountantCase):

@@ -9,8 +9,8 @@ class AccountMoveReversal(models.TransientModel):
         """Reverse and create a new invoice: the new one bills the same period.
 
         Its lines keep their subscription lines (a copied field); the billed
-        period, the subscription, the amendment of an amendment's invoice and
-        the invoice it replaces are not copied by Odoo, so they are given here.
+        period and the invoice it replaces are not copied by Odoo, so they are
+        given here.
         """
         values = super()._modify_default_reverse_values(origin_move)
         if origin_move.subscription_billed_id:
@@ -21,6 +21,5 @@ class AccountMoveReversal(models.TransientModel):
                     origin_move.subscription_period_next_start
                 ),
                 subscription_replaced_id=origin_move.id,
-                amendment_id=origin_move.amendment_id.id,
             )
         return values
