@@ -526,38 +526,54 @@ class SaleSubscriptionAmendment(models.Model):
         reset to draft or reversal waits, or this waits for it).
 
         A concurrent attempt gets a clear error instead of computing from the
-        same old quantities or from documents being changed.
+        same old quantities or from documents being changed. ``FOR NO KEY
+        UPDATE``: what an UPDATE of the rows takes, so it conflicts with another
+        amendment's and with an accountant's changes, not with the key-share
+        locks that PostgreSQL takes on a subscription while one of its invoices
+        is posted (foreign key checks).
         """
-        billing, credits = self.env["sale.subscription.ledger"]._documents(
-            self.subscription_id, min(self.mapped("effective_date"))
-        )
-        queries = (
-            ("sale_subscription", self.subscription_id.ids),
-            ("sale_subscription_amendment", self.ids),
-            ("account_move", (billing | credits).ids),
-        )
+
+        def lock(table, ids):
+            if ids:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM %s WHERE id IN %s FOR NO KEY UPDATE NOWAIT",
+                        SQL.identifier(table),
+                        tuple(ids),
+                    )
+                )
+
+        busy = (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure)
         try:
             with mute_logger("odoo.sql_db"):
-                for table, ids in queries:
-                    if ids:
-                        self.env.cr.execute(
-                            SQL(
-                                "SELECT id FROM %s WHERE id IN %s FOR UPDATE NOWAIT",
-                                SQL.identifier(table),
-                                tuple(ids),
-                            )
-                        )
-        except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure):
+                lock("sale_subscription", self.subscription_id.ids)
+                lock("sale_subscription_amendment", self.ids)
+        except busy:
             raise UserError(
                 self.env._(
                     "This subscription is being amended by someone else. "
                     "Try again in a moment."
                 )
             ) from None
+        # read once the subscriptions are ours: no amendment adds to them now
+        billing, credits = self.env["sale.subscription.ledger"]._documents(
+            self.subscription_id, min(self.mapped("effective_date"))
+        )
+        try:
+            with mute_logger("odoo.sql_db"):
+                lock("account_move", (billing | credits).ids)
+        except busy:
+            raise UserError(
+                self.env._(
+                    "The invoices of this subscription are being changed by someone "
+                    "else (posted, reset to draft, reversed). Try again in a moment."
+                )
+            ) from None
         self.invalidate_recordset()
         self.line_ids.invalidate_recordset()
         self.subscription_id.sale_subscription_line_ids.invalidate_recordset()
         (billing | credits).invalidate_recordset()
+        (billing | credits).invoice_line_ids.invalidate_recordset()
 
     def _prefetch_for_apply(self):
         """Read, in a few queries for the whole batch, what planning reads one
