@@ -811,26 +811,16 @@ class SaleSubscriptionAmendment(models.Model):
         amendment = self.with_company(self.company_id)
         invoice_date = self._document_date()
         documents = []
-        for ref, lines in plan.credits_by_invoice().items():
-            origin = moves.browse(ref)
-            documents.append(
-                (
-                    origin,
-                    origin._prepare_amendment_refund_values(
-                        amendment._in_partner_language(origin), lines, invoice_date
-                    ),
+        for groups, build in (
+            (plan.credits_by_invoice(), "_prepare_amendment_refund_values"),
+            (plan.invoices_by_period(), "_prepare_amendment_invoice_values"),
+        ):
+            for ref, lines in groups.items():
+                origin = moves.browse(ref)
+                values = getattr(origin, build)(
+                    amendment._in_partner_language(origin), lines, invoice_date
                 )
-            )
-        for ref, lines in plan.invoices_by_period().items():
-            origin = moves.browse(ref)
-            documents.append(
-                (
-                    origin,
-                    origin._prepare_amendment_invoice_values(
-                        amendment._in_partner_language(origin), lines, invoice_date
-                    ),
-                )
-            )
+                documents.append((origin, values))
         return documents
 
     def _in_partner_language(self, document):

@@ -258,17 +258,7 @@ class SaleSubscriptionLedger(models.AbstractModel):
         matches are left alone. Posted documents are not rewritten. Returns the
         credit notes that were matched wrongly.
         """
-        refunds = (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("amendment_id", "!=", False),
-                    ("move_type", "=", "out_refund"),
-                    ("state", "=", "posted"),
-                ]
-            )
-        )
+        refunds = self._amendment_credit_notes(["posted"])
         wrong = refunds.browse()
         partials = self.env["account.partial.reconcile"].sudo()
         by_invoice = refunds._by_matching_invoice()
@@ -299,20 +289,25 @@ class SaleSubscriptionLedger(models.AbstractModel):
         return wrong
 
     @api.model
-    def _over_credits(self):
-        """The posted amendment credit notes of documents credited beyond what
-        they billed, for an accountant to reverse (never rewritten here)."""
-        refunds = (
+    def _amendment_credit_notes(self, states):
+        return (
             self.env["account.move"]
             .sudo()
             .search(
                 [
                     ("amendment_id", "!=", False),
                     ("move_type", "=", "out_refund"),
-                    ("state", "!=", "cancel"),
+                    ("state", "in", states),
                 ]
             )
         )
+
+    @api.model
+    def _over_credits(self):
+        """The amendment credit notes (not cancelled) of documents credited
+        beyond what they billed, for an accountant to reverse (never rewritten
+        here)."""
+        refunds = self._amendment_credit_notes(["draft", "posted"])
         documents = refunds.reversed_entry_id
         credits = (
             self.env["account.move"]

@@ -15,12 +15,15 @@ on 20 July 17 days. Every expected amount is derived by hand in a comment.
 
 from contextlib import closing
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user
+
+from odoo.addons.account.models.account_move import AccountMove as CoreAccountMove
 
 from .common import SubscriptionCase
 
@@ -191,6 +194,44 @@ class TestBulkPosting(AccountantCase):
             self.env["sale.subscription"].cron_subscription_management()
         self.assertEqual(set(amendments.mapped("state")), {"done"})
         self._assert_each_matched_with_its_own_invoice(amendments)
+
+    def test_what_core_matched_wrongly_before_is_repaired(self):
+        """Credit notes posted with the pairing by position of earlier versions
+        (core's ``_reconcile_reversed_moves``) are matched right by the repair
+        the upgrade runs; an over-credit is listed, not rewritten."""
+        amendments = self._amendments()
+        core = CoreAccountMove._reconcile_reversed_moves
+        with patch.object(
+            type(self.env["account.move"]), "_reconcile_reversed_moves", core
+        ):
+            amendments.move_ids.action_post()
+        credit_x1, credit_x2, credit_y = (a.move_ids for a in amendments)
+        # the shift: one of X's credit notes is matched with Y's invoice
+        wrongly = [
+            credit_note
+            for credit_note in (credit_x1, credit_x2, credit_y)
+            if self._matched_moves(credit_note) - credit_note.reversed_entry_id
+        ]
+        self.assertTrue(wrongly)
+        ledger = self.env["sale.subscription.ledger"]
+        repaired = ledger._repair_matching()
+        self.assertEqual(set(repaired), set(wrongly))
+        self._assert_each_matched_with_its_own_invoice(amendments)
+        self.assertFalse(ledger._repair_matching())  # nothing left to repair
+        self.assertFalse(ledger._over_credits())
+        # a credit note beyond what its invoice billed (as an earlier version
+        # could make one): listed for an accountant, left as it is
+        over = credit_y.copy(
+            {
+                "invoice_date": date(2024, 7, 16),
+                "amendment_id": credit_y.amendment_id.id,
+                "reversed_entry_id": self.invoice_y.id,
+            }
+        )
+        over.invoice_line_ids.filtered(
+            lambda line: not line.subscription_rounding
+        ).quantity = 20
+        self.assertEqual(ledger._over_credits(), credit_y | over)
 
 
 class TestCreditsCappedByBilling(AccountantCase):
