@@ -65,6 +65,11 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 "quantity",
                 "price_unit",
                 "discount",
+                # what an amendment's document line copies from the line it corrects
+                "tax_ids",
+                "account_id",
+                "product_uom_id",
+                "analytic_distribution",
             ]
         )
         return billing, credits
