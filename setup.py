@@ -41,6 +41,7 @@ setup(
             "**/*.pot",
             "**/*.md",
             "static/**/*",
+            "migrations/*/*.py",
         ]
     },
     classifiers=[

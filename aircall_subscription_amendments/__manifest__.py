@@ -3,7 +3,7 @@
     "name": "Subscription Amendments",
     "summary": "Notice periods, amendment wizard and prorated credit notes "
     "for OCA subscriptions",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Subscriptions",
     "website": "https://aircall.io",
     "author": "Aircall",
@@ -32,5 +32,6 @@
             "aircall_subscription_amendments/static/tests/tours/amendment_tour.js",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "installable": True,
 }

@@ -37,6 +37,15 @@ run_odoo_tier() {
     db="aircall_test_$$"
     createdb -T "$template" "$db" || return 1
     trap 'dropdb --if-exists "$db" >/dev/null 2>&1' RETURN
+    # a database full of running contracts, billed by subscription_oca before
+    # the addon is installed: tests/test_adoption.py checks what it made of them
+    say "Seeding subscriptions invoiced before the addon"
+    "$VENV/bin/odoo" shell -c "$conf" -d "$db" --no-http --log-level=warn \
+        <"$ROOT/scripts/seed_adoption.py" >"$CACHE/seed.log" 2>&1 || {
+        cat "$CACHE/seed.log"
+        return 1
+    }
+    export AIRCALL_ADOPTION_SEEDED=1
     log="$CACHE/install.log"
     say "Installing $ADDON into $db"
     "${odoo[@]}" -d "$db" -i "$ADDON" --log-level=info >"$log" 2>&1

@@ -9,6 +9,7 @@ from rules import (
     MAX_QUANTITY,
     THIRTY_E_360,
     AmendmentKind,
+    BilledDocument,
     BilledPeriod,
     InvoicedLine,
     Line,
@@ -37,6 +38,20 @@ def numbers(quantity, price="5.00"):
 
 def period(ref, bounds, *lines):
     return BilledPeriod(ref, bounds[0], bounds[1], tuple(lines))
+
+
+def billed(ref, bounds, *lines):
+    """A period whose invoice billed ``lines`` as they are, for the whole period."""
+    return period(
+        ref,
+        bounds,
+        *(
+            invoiced(
+                line.key, line.quantity, line.net_price, line.quantity * line.net_price
+            )
+            for line in lines
+        ),
+    )
 
 
 def invoiced(key, quantity, price, remaining=None, ref=None):
@@ -78,7 +93,9 @@ def test_article_example_10_users_to_6():
 
 
 def test_effective_on_period_start_credits_the_whole_period():
-    result = plan([users(10)], [users(6)], D(2024, 8, 6), [period("INV/08", AUGUST)])
+    result = plan(
+        [users(10)], [users(6)], D(2024, 8, 6), [billed("INV/08", AUGUST, users(10))]
+    )
     (credit,) = result.credit_lines
     assert credit.share == 1
     assert credit.percent == 100
@@ -90,7 +107,7 @@ def test_periods_ending_before_the_effective_date_are_ignored():
         [users(10)],
         [users(6)],
         D(2024, 8, 6),
-        [period("INV/07", JULY), period("INV/08", AUGUST)],
+        [billed("INV/07", JULY, users(10)), billed("INV/08", AUGUST, users(10))],
     )
     assert [line.invoice_ref for line in result.credit_lines] == ["INV/08"]
 
@@ -102,7 +119,10 @@ def test_effective_on_renewal_date_credits_nothing_of_the_current_term():
         [users(10)],
         [users(6)],
         RENEWAL,
-        [period("INV/12", last_period), period("INV/2025/01", next_term)],
+        [
+            billed("INV/12", last_period, users(10)),
+            billed("INV/2025/01", next_term, users(10)),
+        ],
     )
     # only the period invoiced in advance for the next term is credited, in full
     (credit,) = result.credit_lines
@@ -124,9 +144,9 @@ def test_several_periods_invoiced_in_advance_give_one_line_per_period():
         [users(10)],
         [users(6)],
         periods=[
-            period("INV/09", SEPTEMBER),
-            period("INV/07", JULY),
-            period("INV/08", AUGUST),
+            billed("INV/09", SEPTEMBER, users(10)),
+            billed("INV/07", JULY, users(10)),
+            billed("INV/08", AUGUST, users(10)),
         ],
     )
     assert [(c.invoice_ref, c.share, c.amount) for c in result.credit_lines] == [
@@ -174,7 +194,11 @@ def test_new_add_on_is_invoiced_at_its_net_price():
 
 @pytest.mark.parametrize("new", [[users(10), numbers(0)], [users(10)]])
 def test_removed_line_is_credited_and_dropped(new):
-    result = plan([users(10), numbers(3)], new, periods=[period("INV/07", JULY)])
+    result = plan(
+        [users(10), numbers(3)],
+        new,
+        periods=[billed("INV/07", JULY, users(10), numbers(3))],
+    )
     (credit,) = result.credit_lines
     assert (credit.key, credit.quantity, credit.new_quantity) == ("numbers", 3, 0)
     assert credit.amount == Decimal("13.06")  # 3 × 5 × 27/31 = 13.064…
@@ -185,7 +209,7 @@ def test_mixed_change_gives_credit_and_invoice_lines_not_netted():
     result = plan(
         [users(10), numbers(3)],
         [users(12), numbers(1)],
-        periods=[period("INV/07", JULY)],
+        periods=[billed("INV/07", JULY, users(10), numbers(3))],
     )
     assert result.kind is AmendmentKind.MIXED
     (credit,) = result.credit_lines
@@ -254,16 +278,27 @@ def test_credit_uses_the_price_as_invoiced():
     assert result.credit_lines[0].amount == Decimal("69.68")  # 4 × 20 × 27/31
 
 
-def test_credit_without_invoiced_line_uses_the_old_net_price():
+def test_a_line_no_document_billed_is_credited_nothing():
+    # removed from the invoice before it was posted: nothing was billed for it
     result = plan(
-        [users(10, discount=Decimal(10))],
-        [users(6, discount=Decimal(10))],
-        periods=[period("INV/07", JULY)],
+        [users(10), numbers(3)],
+        [users(10)],
+        periods=[billed("INV/07", JULY, users(10))],
     )
-    assert result.credit_lines[0].price_unit == Decimal("22.5")
-    assert result.credit_lines[0].amount == Decimal(
-        "78.39"
-    )  # 4 × 22.5 × 27/31 = 78.387…
+    assert result.credit_lines == ()
+    assert result.new_lines == (users(10),)
+
+
+def test_a_document_credits_at_most_the_units_it_still_bills():
+    # 10 billed, 7 already credited: a reduction of 4 credits 3
+    result = plan(
+        [users(10)],
+        [users(6)],
+        periods=[period("INV/07", JULY, invoiced("users", 3, "25.00", "75.00"))],
+    )
+    (credit,) = result.credit_lines
+    assert credit.quantity == 3
+    assert credit.amount == Decimal("65.32")  # 3 × 25 × 27/31 = 65.322…
 
 
 @pytest.mark.parametrize(
@@ -271,7 +306,10 @@ def test_credit_without_invoiced_line_uses_the_old_net_price():
 )
 def test_plan_rounds_to_the_currency_digits(digits, expected):
     result = plan(
-        [users(10)], [users(6)], periods=[period("INV/07", JULY)], digits=digits
+        [users(10)],
+        [users(6)],
+        periods=[billed("INV/07", JULY, users(10))],
+        digits=digits,
     )
     assert str(result.credit_lines[0].amount) == expected
 
@@ -280,7 +318,7 @@ def test_plan_with_30e360_convention():
     result = plan(
         [users(10)],
         [users(6)],
-        periods=[period("INV/07", JULY)],
+        periods=[billed("INV/07", JULY, users(10))],
         convention=THIRTY_E_360,
     )
     (credit,) = result.credit_lines
@@ -324,7 +362,7 @@ def test_float_quantities_are_read_as_their_decimal_repr():
         ([users(10)], [users(6, discount=Decimal("Infinity"))], "discount"),
         ([users(10)], [users(10)], "line_ids"),  # no-op
         ([users(10), users(3)], [users(6)], "line_ids"),  # same key twice
-        ([users(10, price="-25.00")], [users(6, price="-25.00")], "price_unit"),
+        ([users(6, price="-25.00")], [users(10, price="-25.00")], "price_unit"),
     ],
 )
 def test_bad_lines_are_refused(old, new, field):
@@ -395,3 +433,139 @@ def test_bad_options_are_refused(option, value):
     with pytest.raises(RuleError) as err:
         plan([users(10)], [users(6)], **{option: value})
     assert err.value.field == option
+
+
+# -- several documents billing one period --------------------------------------
+
+
+def test_credits_go_to_the_newest_document_first():
+    # July: 10 users invoiced; +2 from 20 July on an upgrade invoice (17/31);
+    # on 25 July 12 → 9: the upgrade invoice's 2 users first, then 1 of the invoice's
+    upgrade = BilledDocument(
+        "UPG/07",
+        D(2024, 7, 20),
+        (invoiced("users", 2, "25.00", "27.42", ref="upg-line"),),
+    )
+    result = plan(
+        [users(12)],
+        [users(9)],
+        D(2024, 7, 25),
+        periods=[
+            BilledPeriod(
+                "INV/07",
+                *JULY,
+                (invoiced("users", 10, "25.00", "250.00", ref="inv-line"),),
+                documents=(upgrade,),
+            )
+        ],
+    )
+    first, second = result.credit_lines
+    assert (first.invoice_ref, first.quantity, first.source_ref) == (
+        "UPG/07",
+        2,
+        "upg-line",
+    )
+    assert (second.invoice_ref, second.quantity) == ("INV/07", 1)
+    # 12 days of 31 from 25 July: 2 × 25 × 12/31 = 19.35, 1 × 25 × 12/31 = 9.68
+    assert (first.amount, second.amount) == (Decimal("19.35"), Decimal("9.68"))
+    assert first.since == D(2024, 7, 25)
+    assert set(result.credits_by_invoice()) == {"UPG/07", "INV/07"}
+
+
+def test_a_document_is_credited_from_the_day_it_bills():
+    # an administrator's request dated before the upgrade it reduces: the
+    # upgrade invoice billed from 20 July only, and is credited from then
+    upgrade = BilledDocument(
+        "UPG/07", D(2024, 7, 20), (invoiced("users", 2, "25.00", "27.42"),)
+    )
+    result = plan(
+        [users(12)],
+        [users(10)],
+        D(2024, 7, 10),
+        periods=[
+            BilledPeriod(
+                "INV/07",
+                *JULY,
+                (invoiced("users", 10, "25.00", "250.00"),),
+                documents=(upgrade,),
+            )
+        ],
+    )
+    (credit,) = result.credit_lines
+    assert (credit.invoice_ref, credit.since) == ("UPG/07", D(2024, 7, 20))
+    assert credit.share == Fraction(17, 31)
+    assert credit.amount == Decimal("27.42")  # all of it: 2 × 25 × 17/31
+
+
+def test_new_units_are_priced_in_the_periods_currency():
+    # the subscription's prices are in EUR now; July was invoiced in USD at 1.1
+    result = plan(
+        [users(10)],
+        [users(12)],
+        D(2024, 7, 6),
+        periods=[
+            BilledPeriod(
+                "INV/07",
+                *JULY,
+                (invoiced("users", 10, "27.50", "275.00"),),
+                rate=Decimal("1.1"),
+            )
+        ],
+    )
+    (line,) = result.invoice_lines
+    assert line.price_unit == Decimal("27.50")  # 25.00 EUR × 1.1
+    assert line.amount == Decimal("55.00")
+
+
+def test_document_lines_are_units_at_a_rounded_prorated_price_plus_rounding():
+    result = plan(
+        [users(10)],
+        [users(6)],
+        periods=[billed("INV/07", JULY, users(10))],
+        price_digits=2,
+    )
+    (credit,) = result.credit_lines
+    # 25 × 27/31 = 21.774… → 21.77; 4 × 21.77 = 87.08; the amount is 87.10
+    assert (credit.quantity, credit.unit_amount) == (4, Decimal("21.77"))
+    assert credit.rounding == Decimal("0.02")
+    assert credit.quantity * credit.unit_amount + credit.rounding == credit.amount
+    # with more price digits: 4 × 21.7742 = 87.0968, 87.10 as a line total
+    (precise,) = plan(
+        [users(10)],
+        [users(6)],
+        periods=[billed("INV/07", JULY, users(10))],
+        price_digits=4,
+    ).credit_lines
+    assert (precise.unit_amount, precise.rounding) == (Decimal("21.7742"), 0)
+
+
+def test_the_rounding_completes_a_line_total_rounded_to_the_currency():
+    # 10 → 7.5: 2.5 × 25 × 27/31 = 54.435… → 54.44; 2.5 × 21.77 = 54.425,
+    # a line total of 54.43 (half up): 0.01 to go
+    (credit,) = plan(
+        [users(10)], [users("7.5")], periods=[billed("INV/07", JULY, users(10))]
+    ).credit_lines
+    assert (credit.amount, credit.unit_amount) == (Decimal("54.44"), Decimal("21.77"))
+    assert credit.rounding == Decimal("0.01")
+
+
+def test_a_capped_credit_is_priced_from_what_is_left():
+    result = plan(
+        [users(10)],
+        [users(6)],
+        periods=[period("INV/07", JULY, invoiced("users", 10, "25.00", "50.00"))],
+    )
+    (credit,) = result.credit_lines
+    assert credit.amount == Decimal("50.00")
+    assert (credit.unit_amount, credit.rounding) == (Decimal("12.50"), Decimal(0))
+
+
+@pytest.mark.parametrize("rate", ["0", "-1", "NaN"])
+def test_a_bad_rate_is_refused(rate):
+    with pytest.raises(RuleError) as err:
+        plan(
+            [users(10)],
+            [users(6)],
+            periods=[BilledPeriod("INV/07", *JULY, rate=Decimal(rate))],
+        )
+    assert err.value.field == "periods"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from rules import (
     CONVENTIONS,
     AmendmentKind,
+    BilledDocument,
     BilledPeriod,
     InvoicedLine,
     Line,
@@ -149,7 +150,8 @@ def exact_consumption(scenario, timeline, key):
 
 
 class Term:
-    """Replays a scenario: recurring invoices in advance, amendments planned by the rules."""
+    """Replays a scenario: recurring invoices in advance, amendments planned by
+    the rules, and the documents they make, as the ledger reads them back."""
 
     def __init__(self, scenario):
         self.scenario = scenario
@@ -157,14 +159,21 @@ class Term:
         self.periods = list(pairwise(scenario.bounds))
         self.current = dict(scenario.initial)
         self.timeline = [(date.min, dict(self.current))]  # (effective date, quantities)
-        self.invoiced = Counter()  # (period, key) → everything invoiced for it
-        self.credited = Counter()
-        self.billed_quantity = {}  # (period, key) → quantity on the recurring invoice
-        self.billed = []  # periods invoiced so far
+        # period → its billing documents, oldest first: {"ref", "from", "lines"},
+        # lines: key → [units, price, amount] billed net of the credits against it
+        self.documents = {}
         self.document_lines = Counter()  # key → document lines involved
 
     def remaining(self, index, key):
-        return self.invoiced[index, key] - self.credited[index, key]
+        """What the period's documents billed for ``key``, net of credits."""
+        return sum(
+            (
+                document["lines"][key][2]
+                for document in self.documents.get(index, ())
+                if key in document["lines"]
+            ),
+            Decimal(0),
+        )
 
     def lines(self, quantities):
         prices = self.scenario.prices
@@ -174,34 +183,45 @@ class Term:
             if quantities[key]
         ]
 
+    @staticmethod
+    def _invoiced(document):
+        return tuple(
+            InvoicedLine(key, price, units, amount, ref=(document["ref"], key))
+            for key, (units, price, amount) in document["lines"].items()
+        )
+
     def billed_periods(self):
-        return [
-            BilledPeriod(
-                index,
-                *self.periods[index],
-                tuple(
-                    InvoicedLine(
-                        key,
-                        self.scenario.prices[key],
-                        self.billed_quantity.get((index, key), Decimal(0)),
-                        self.remaining(index, key),
-                        ref=(index, key),
-                    )
-                    for key in self.keys
-                ),
+        periods = []
+        for index, (invoice, *later) in self.documents.items():
+            periods.append(
+                BilledPeriod(
+                    invoice["ref"],
+                    *self.periods[index],
+                    self._invoiced(invoice),
+                    documents=tuple(
+                        BilledDocument(
+                            document["ref"], document["from"], self._invoiced(document)
+                        )
+                        for document in reversed(later)
+                    ),
+                )
             )
-            for index in self.billed
-        ]
+        return periods
+
+    def _document(self, ref):
+        index, number = ref
+        return self.documents[index][number]
 
     def invoice_period(self, index):
         """The recurring invoice of a period, at today's quantities."""
+        lines = {}
         for key in self.keys:
             if self.current[key] > 0:
-                amount = self.current[key] * self.scenario.prices[key]
-                self.invoiced[index, key] += round_amount(amount, self.scenario.digits)
-                self.billed_quantity[index, key] = self.current[key]
+                price = self.scenario.prices[key]
+                amount = round_amount(self.current[key] * price, self.scenario.digits)
+                lines[key] = [self.current[key], price, amount]
                 self.document_lines[key] += 1
-        self.billed.append(index)
+        self.documents[index] = [{"ref": (index, 0), "from": None, "lines": lines}]
 
     def amend(self, day, new):
         if classify(self.current, new) is AmendmentKind.NOOP:
@@ -218,17 +238,40 @@ class Term:
             convention=self.scenario.convention,
         )
         for line in plan.credit_lines:
-            # no credit exceeds what was invoiced for that line and period, net of credits
-            assert 0 < line.amount <= self.remaining(line.invoice_ref, line.key)
-            self.credited[line.invoice_ref, line.key] += line.amount
-        for line in plan.invoice_lines:
-            assert line.amount > 0
-            self.invoiced[line.invoice_ref, line.key] += line.amount
+            billed = self._document(line.invoice_ref)["lines"][line.key]
+            # no credit exceeds what its document billed, net of credits
+            assert 0 < line.amount <= billed[2]
+            assert 0 < line.quantity <= billed[0]
+            assert (
+                round_amount(line.quantity * line.unit_amount, self.scenario.digits)
+                + line.rounding
+                == line.amount
+            )
+            billed[0] -= line.quantity
+            billed[2] -= line.amount
+            self.document_lines[line.key] += 1
+        for period_ref, lines in plan.invoices_by_period().items():
+            index = period_ref[0]
+            document = {"ref": (index, len(self.documents[index])), "from": day}
+            document["lines"] = {
+                line.key: [line.quantity, line.price_unit, line.amount]
+                for line in lines
+            }
+            self.documents[index].append(document)
+            for line in lines:
+                assert line.amount > 0
+                assert (
+                    round_amount(line.quantity * line.unit_amount, self.scenario.digits)
+                    + line.rounding
+                    == line.amount
+                )
+                self.document_lines[line.key] += 1
         assert plan.new_lines == tuple(self.lines(new))
-        touched = sum(1 for index in self.billed if self.periods[index][1] > day)
+        touched = sum(1 for index in self.documents if self.periods[index][1] > day)
         for key in self.keys:
             if new[key] != self.current[key]:
-                self.document_lines[key] += touched  # one per touched period, even if 0
+                # a credit that rounds to 0 is no line, but still counts as one
+                self.document_lines[key] += touched
         self.current = dict(new)
         self.timeline.append((day, dict(new)))
 

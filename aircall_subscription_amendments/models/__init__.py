@@ -8,6 +8,7 @@ from . import (
     sale_subscription,
     sale_subscription_amendment,
     sale_subscription_amendment_line,
+    sale_subscription_ledger,
     sale_subscription_line,
     sale_subscription_template,
 )

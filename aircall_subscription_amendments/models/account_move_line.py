@@ -18,6 +18,20 @@ class AccountMoveLine(models.Model):
         # that what it credits is netted when an amendment credits the period
         copy=True,
     )
+    subscription_price_unit = fields.Float(
+        string="Unit price for the whole period",
+        digits=(16, 6),
+        readonly=True,
+        copy=True,
+        help="On an amendment's credit note or invoice: the net unit price the "
+        "line prorates (its own unit price is the prorated one).",
+    )
+    subscription_rounding = fields.Boolean(
+        string="Rounding line",
+        readonly=True,
+        copy=True,
+        help="The line that makes an amendment document exact to the cent.",
+    )
 
     def _link_subscription_lines(self, subscription_lines):
         """Link invoice lines without a subscription line to the one they bill.
@@ -79,7 +93,20 @@ class AccountMoveLine(models.Model):
         discount = rules.to_decimal(self.discount)
         return price * (100 - discount) / 100 if discount else price
 
-    def _amendment_net_amount(self):
-        """quantity × net unit price: what this line charged, on the price's basis."""
+    def _amendment_full_price(self):
+        """The net unit price for the whole period this line bills: an
+        amendment document's own record of it, else its net unit price."""
         self.ensure_one()
-        return rules.to_decimal(self.quantity) * self._amendment_net_price()
+        if self.subscription_price_unit:
+            return rules.to_decimal(self.subscription_price_unit)
+        return self._amendment_net_price()
+
+    def _amendment_net_amount(self):
+        """quantity × net unit price, rounded to the currency as a line total
+        is: what this line charged, on the price's basis (tax included for a
+        price-included tax)."""
+        self.ensure_one()
+        return rules.round_amount(
+            rules.to_decimal(self.quantity) * self._amendment_net_price(),
+            self.currency_id.decimal_places,
+        )

@@ -1,5 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -20,3 +21,39 @@ class ResConfigSettings(models.TransientModel):
     amendment_auto_post = fields.Boolean(
         related="company_id.amendment_auto_post", readonly=False
     )
+
+    def action_amendment_check_invoices(self):
+        """Stamp the billed periods of invoices made before the addon and match
+        earlier amendment credit notes right (what the install did); list
+        what an administrator or an accountant should look at."""
+        if not self.env.user._is_amendment_admin():
+            raise AccessError(
+                self.env._("Only a subscription-amendment administrator may do this.")
+            )
+        unknown, over = self.env["sale.subscription.ledger"]._adopt()
+        if not (unknown or over):
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "success",
+                    "message": self.env._(
+                        "Every subscription invoice has its billed period, and no "
+                        "credit note exceeds what its invoice billed."
+                    ),
+                },
+            }
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Invoices and credit notes to check"),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", (unknown | over).ids)],
+            "context": {"create": False},
+            "help": self.env._(
+                "Invoices whose billed period could not be told (stamp them by "
+                "hand), and amendment credit notes beyond what their invoice billed "
+                "(reverse them)."
+            ),
+        }

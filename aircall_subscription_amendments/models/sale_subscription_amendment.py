@@ -8,14 +8,13 @@ gathers their inputs from the records, asks them, and writes what they say.
 import logging
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
 
 import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare, mute_logger
+from odoo.tools import SQL, float_compare, mute_logger
 from odoo.tools.misc import format_date, formatLang
 
 from .. import rules
@@ -27,7 +26,6 @@ from ..tools import (
     is_internal,
     user_today,
 )
-from .account_move import BATCH_RECONCILE
 
 _logger = logging.getLogger(__name__)
 
@@ -506,93 +504,86 @@ class SaleSubscriptionAmendment(models.Model):
         with self.env.cr.savepoint():
             self._lock_for_apply()
             self._prefetch_for_apply()
-            plans, move_vals, draft_updates = {}, [], []
+            plans, documents = {}, []
             for amendment in self:
                 # judged on the lines the previous ones of the batch left (two
                 # amendments of a subscription never plan from the same quantities)
-                # the billed moves, read once for the plan and the draft update
-                billed = amendment._billed_periods()
-                plan = amendment._validate_and_plan(billed)
+                plan = amendment._validate_and_plan()
                 if amendment.effective_date > today:
                     internal(amendment, APPLY_CONTEXT).write({"state": "scheduled"})
                     continue
                 plans[amendment] = plan
-                draft_links = amendment._draft_invoice_links(plan, billed[1])
                 amendment._apply_lines(plan)
-                draft_updates.append(amendment._update_draft_invoices(draft_links))
-                move_vals += amendment._prepare_documents(plan)
+                documents += amendment._prepare_documents(plan)
             to_apply = self.browse([amendment.id for amendment in plans])
-            to_apply._create_documents(move_vals)
-            to_apply._log_applied(plans, draft_updates)
+            to_apply._create_documents(documents)
+            to_apply._log_applied(plans)
             internal(to_apply, APPLY_CONTEXT).write({"state": "done"})
 
     def _lock_for_apply(self):
-        """Serialize amendments of a subscription: lock its row, and ours.
+        """Serialize amendments of a subscription: lock its row, ours, and the
+        documents of its periods from the effective date (an accountant's
+        reset to draft or reversal waits, or this waits for it).
 
         A concurrent attempt gets a clear error instead of computing from the
-        same old quantities.
+        same old quantities or from documents being changed. ``FOR NO KEY
+        UPDATE``: what an UPDATE of the rows takes, so it conflicts with another
+        amendment's and with an accountant's changes, not with the key-share
+        locks that PostgreSQL takes on a subscription while one of its invoices
+        is posted (foreign key checks).
         """
+
+        def lock(table, ids):
+            if ids:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM %s WHERE id IN %s FOR NO KEY UPDATE NOWAIT",
+                        SQL.identifier(table),
+                        tuple(ids),
+                    )
+                )
+
+        busy = (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure)
         try:
             with mute_logger("odoo.sql_db"):
-                self.env.cr.execute(
-                    "SELECT id FROM sale_subscription WHERE id IN %s FOR UPDATE NOWAIT",
-                    [tuple(self.subscription_id.ids)],
-                )
-                self.env.cr.execute(
-                    "SELECT id FROM sale_subscription_amendment WHERE id IN %s "
-                    "FOR UPDATE NOWAIT",
-                    [tuple(self.ids)],
-                )
-        except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure):
+                lock("sale_subscription", self.subscription_id.ids)
+                lock("sale_subscription_amendment", self.ids)
+        except busy:
             raise UserError(
                 self.env._(
                     "This subscription is being amended by someone else. "
                     "Try again in a moment."
                 )
             ) from None
+        # read once the subscriptions are ours: no amendment adds to them now
+        billing, credits = self.env["sale.subscription.ledger"]._documents(
+            self.subscription_id, min(self.mapped("effective_date"))
+        )
+        try:
+            with mute_logger("odoo.sql_db"):
+                lock("account_move", (billing | credits).ids)
+        except busy:
+            raise UserError(
+                self.env._(
+                    "The invoices of this subscription are being changed by someone "
+                    "else (posted, reset to draft, reversed). Try again in a moment."
+                )
+            ) from None
         self.invalidate_recordset()
         self.line_ids.invalidate_recordset()
         self.subscription_id.sale_subscription_line_ids.invalidate_recordset()
+        (billing | credits).invalidate_recordset()
+        (billing | credits).invoice_line_ids.invalidate_recordset()
 
     def _prefetch_for_apply(self):
-        """Read, in a few queries for the whole batch, what planning and building
-        the documents read one amendment at a time (billed moves, their lines)."""
-        if not self:
-            return
+        """Read, in a few queries for the whole batch, what planning reads one
+        amendment at a time."""
         self.line_ids.fetch(["subscription_line_id", "old_quantity", "new_quantity"])
         self.subscription_id.sale_subscription_line_ids.fetch(
             ["product_id", "product_uom_qty", "price_unit", "discount"]
         )
-        moves = (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("subscription_billed_id", "in", self.subscription_id.ids),
-                    (
-                        "subscription_period_next_start",
-                        ">",
-                        min(self.mapped("effective_date")),
-                    ),
-                    ("state", "!=", "cancel"),
-                ]
-            )
-        )
-        moves.mapped("state")  # reads every prefetched column of the moves
-        moves.invoice_line_ids.fetch(
-            [
-                "subscription_line_id",
-                "price_unit",
-                "discount",
-                "quantity",
-                "tax_ids",
-                "account_id",
-                "product_uom_id",
-                "analytic_distribution",
-            ]
-        )
 
-    def _validate_and_plan(self, billed=None):
+    def _validate_and_plan(self):
         """Check everything, then ask the rules for the plan. Writes nothing."""
         self.ensure_one()
         if self.state not in ("draft", "scheduled"):
@@ -616,7 +607,7 @@ class SaleSubscriptionAmendment(models.Model):
         if not kind:
             raise UserError(self.env._("This amendment changes nothing."))
         subscription._check_notice(kind, self.request_date, self.override_reason)
-        return self._plan(billed)
+        return self._plan()
 
     def _check_lines(self):
         """Input errors the user can fix, in their words (the rules re-check)."""
@@ -671,14 +662,13 @@ class SaleSubscriptionAmendment(models.Model):
                     )
                 )
 
-    def _plan(self, billed=None):
-        """The rules' plan for this amendment (no write).
-
-        ``billed``: what ``_billed_periods()`` returns, when the caller has it.
-        """
+    def _plan(self):
+        """The rules' plan for this amendment, from the ledger (no write)."""
         self.ensure_one()
         subscription = self.subscription_id
-        periods, _drafts = billed or self._billed_periods()
+        periods = self.env["sale.subscription.ledger"]._billed_periods(
+            subscription, self.effective_date, self._document_date()
+        )
         try:
             return rules.make_plan(
                 self._old_rule_lines(),
@@ -691,9 +681,17 @@ class SaleSubscriptionAmendment(models.Model):
                 digits=self.currency_id.decimal_places,
                 convention=self.company_id.amendment_proration_convention,
                 cancel_renewal=self.cancel_renewal,
+                price_digits=self.env["decimal.precision"].precision_get(
+                    "Product Price"
+                ),
             )
         except rules.RuleError as error:
             raise self._rule_error(error) from error
+
+    def _document_date(self):
+        """The invoice date of the documents: the effective date, or the day
+        the change was requested if later."""
+        return max(self.effective_date, self.request_date)
 
     def _rule_error(self, error):
         """A rules error, said in the user's language."""
@@ -755,131 +753,6 @@ class SaleSubscriptionAmendment(models.Model):
             )
         return new_lines
 
-    # -- accounting: what was billed ------------------------------------------
-
-    def _billed_periods(self):
-        """The invoiced periods the rules need, and the draft period invoices.
-
-        A period is invoiced when its invoice is posted. What was invoiced and
-        credited on it since (amendment documents, credit notes reversing its
-        invoice) is netted per subscription line. A period whose invoice is
-        still a draft is not invoiced: its drafts come back apart, to be
-        updated in place.
-
-        The ledger is read whole (sudo): an account manager may not see every
-        invoice of the contract, and the plan must not depend on who asks.
-        """
-        self.ensure_one()
-        moves = (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("subscription_billed_id", "=", self.subscription_id.id),
-                    ("subscription_period_next_start", ">", self.effective_date),
-                    ("state", "!=", "cancel"),
-                ],
-                order="subscription_period_start, id",
-            )
-        )
-        by_period = defaultdict(lambda: self.env["account.move"].sudo())
-        for move in moves:
-            by_period[
-                (move.subscription_period_start, move.subscription_period_next_start)
-            ] |= move
-        refunds = self._manual_refunds(
-            moves.filtered(lambda move: move.state == "posted")
-        )
-        periods, drafts = [], self.env["account.move"].sudo()
-        for (start, next_start), period_moves in by_period.items():
-            billing = period_moves.filtered(
-                lambda move: move.move_type == "out_invoice" and not move.amendment_id
-            )
-            if not billing:
-                continue
-            posted = billing.filtered(lambda move: move.state == "posted")
-            if not posted:
-                drafts |= billing
-                continue
-            period_moves |= refunds.filtered(
-                lambda refund, moves=period_moves: refund.reversed_entry_id in moves
-            )
-            periods.append(
-                rules.BilledPeriod(
-                    invoice_ref=posted[0].id,
-                    start=start,
-                    next_start=next_start,
-                    lines=self._invoiced_lines(posted[0], period_moves),
-                )
-            )
-        return periods, drafts
-
-    def _manual_refunds(self, invoices):
-        """Credit notes made by hand (Odoo's reversal) of the period invoices
-        (or of amendment invoices): what they credit is netted too. Drafts
-        count, so that nothing is credited twice once they are posted."""
-        if not invoices:
-            return invoices
-        return invoices.search(
-            [
-                ("reversed_entry_id", "in", invoices.ids),
-                ("move_type", "=", "out_refund"),
-                ("state", "!=", "cancel"),
-                ("amendment_id", "=", False),
-                ("subscription_billed_id", "=", False),
-            ]
-        )
-
-    def _invoiced_lines(self, invoice, period_moves):
-        """One InvoicedLine per subscription line billed in the period.
-
-        ``remaining_amount``: everything invoiced for the line in the period
-        (its posted invoice and amendment invoices) less everything credited
-        (amendment and hand-made credit notes). Amendment documents count from
-        their creation: a draft credit note already credits.
-        ``price_unit``: as the period's invoice charged it; a line that invoice
-        does not have (an add-on added since) was invoiced at its own price.
-        """
-        digits = self.currency_id.decimal_places
-        counted = period_moves.filtered(
-            lambda move: (
-                move.state == "posted"
-                or move.amendment_id
-                or move.move_type == "out_refund"
-            )
-        )
-        remaining = defaultdict(Decimal)
-        billed, other = {}, {}
-        for move in counted:
-            sign = -1 if move.move_type == "out_refund" else 1
-            for aml in move.invoice_line_ids.filtered("subscription_line_id"):
-                key = aml.subscription_line_id.id
-                remaining[key] += sign * aml._amendment_net_amount()
-                if move == invoice:
-                    billed[key] = aml
-                else:
-                    other.setdefault(key, aml)
-        invoiced_lines = []
-        for key, amount in remaining.items():
-            if key in billed:
-                source = billed[key]
-                price = source._amendment_net_price()
-                quantity = rules.to_decimal(source.quantity)
-            else:
-                source = other[key]
-                price = source.subscription_line_id._rule_line().net_price
-                quantity = Decimal(0)
-            invoiced_lines.append(
-                rules.InvoicedLine(
-                    key=key,
-                    price_unit=price,
-                    quantity=quantity,
-                    remaining_amount=rules.round_amount(amount, digits),
-                    ref=source.id,
-                )
-            )
-        return tuple(invoiced_lines)
-
     # -- writing -------------------------------------------------------------
 
     def _apply_lines(self, plan):
@@ -926,131 +799,69 @@ class SaleSubscriptionAmendment(models.Model):
             if sub_line.amendment_line_id in self.line_ids:
                 sub_line.amendment_line_id.subscription_line_id = sub_line
 
-    # -- accounting: draft invoices, documents ---------------------------------
-
-    def _draft_invoice_links(self, plan, drafts):
-        """Before the subscription lines change: the draft invoices of the
-        periods from the effective date (``drafts``, from ``_billed_periods``),
-        and their lines' new quantities (0: the line goes) for the subscription
-        lines this amendment changes."""
-        self.ensure_one()
-        new_quantities = {line.key: line.quantity for line in plan.new_lines}
-        changed = self.line_ids.filtered(
-            lambda line: (
-                line.subscription_line_id
-                and float_compare(
-                    line.old_quantity, line.new_quantity, precision_digits=6
-                )
-            )
-        ).subscription_line_id
-        quantities = {
-            aml: float(new_quantities.get(aml.subscription_line_id.id, 0))
-            for aml in drafts.invoice_line_ids
-            if aml.subscription_line_id in changed
-        }
-        return drafts, quantities
-
-    def _update_draft_invoices(self, draft_links):
-        """Update the draft invoices of changed periods in place (they are not
-        invoiced yet, so nothing is credited): new quantities, removed lines,
-        new add-ons. Runs after the subscription lines changed. Each updated
-        draft says so in its chatter. Returns the updated drafts."""
-        self.ensure_one()
-        drafts, quantities = draft_links
-        if not drafts:
-            return drafts
-        removed = drafts.invoice_line_ids.browse(
-            [aml.id for aml, quantity in quantities.items() if quantity <= 0]
-        )
-        touched = removed.move_id
-        for aml, quantity in quantities.items():
-            if quantity > 0 and float_compare(
-                aml.quantity, quantity, precision_digits=6
-            ):
-                aml.quantity = quantity
-                touched |= aml.move_id
-        removed.unlink()
-        added = self.subscription_id.sale_subscription_line_ids.filtered(
-            lambda line: line.amendment_line_id in self.line_ids
-        )
-        if added:
-            values = [line._prepare_account_move_line() for line in added]
-            for vals in values:
-                vals.pop("price_subtotal", None)  # Odoo computes it
-            drafts.write(
-                {"invoice_line_ids": [Command.create(vals) for vals in values]}
-            )
-            touched = drafts
-        for draft in touched:
-            draft.message_post(
-                body=self.env._(
-                    "Quantities updated by amendment %(amendment)s, effective "
-                    "%(date)s: this period was not invoiced yet.",
-                    amendment=self._get_html_link(),
-                    date=format_date(self.env, self.effective_date),
-                )
-            )
-        return touched
+    # -- accounting: the documents ---------------------------------------------
 
     def _prepare_documents(self, plan):
-        """account.move values: one credit note per corrected invoice, one invoice
-        per billed period with additions. Runs after the subscription lines
-        changed (a new add-on has its line)."""
+        """(origin, account.move values) pairs: one credit note per corrected
+        document, one invoice per billed period with additions, each built by
+        the document it comes from. Runs after the subscription lines changed
+        (a new add-on has its line)."""
         self.ensure_one()
-        invoices = self.env["account.move"].sudo()
-        invoice_date = max(self.effective_date, self.request_date)
-        return [
-            self._document_values(
-                "out_refund", invoices.browse(ref), lines, invoice_date
-            )
-            for ref, lines in plan.credits_by_invoice().items()
-        ] + [
-            self._document_values(
-                "out_invoice", invoices.browse(ref), lines, invoice_date
-            )
-            for ref, lines in plan.invoices_by_period().items()
-        ]
+        moves = self.env["account.move"].sudo()
+        amendment = self.with_company(self.company_id)
+        invoice_date = self._document_date()
+        documents = []
+        for groups, build in (
+            (plan.credits_by_invoice(), "_prepare_amendment_refund_values"),
+            (plan.invoices_by_period(), "_prepare_amendment_invoice_values"),
+        ):
+            for ref, lines in groups.items():
+                origin = moves.browse(ref)
+                values = getattr(origin, build)(
+                    amendment._in_partner_language(origin), lines, invoice_date
+                )
+                documents.append((origin, values))
+        return documents
 
-    def _document_values(self, move_type, invoice, lines, invoice_date):
-        """One document for the period billed by ``invoice``, in its partner's
-        language."""
-        amendment = self.with_context(
-            lang=invoice.partner_id.lang or self.env.lang or "en_US"
+    def _in_partner_language(self, document):
+        return self.with_context(
+            lang=document.partner_id.lang or self.env.lang or "en_US"
         )
-        if move_type == "out_refund":
-            vals = amendment._credit_note_header(invoice, invoice_date)
-        else:
-            vals = amendment._upgrade_invoice_header(invoice, invoice_date)
-        vals["invoice_line_ids"] = [
-            Command.create(amendment._document_line_values(line, invoice))
-            for line in lines
-        ]
-        return vals
 
-    def _create_documents(self, vals_list):
-        """Create the planned documents; post them if their company says so.
+    def _create_documents(self, documents):
+        """Create the planned documents (``(origin, values)`` pairs) in their
+        company; post them if their company says so, unless their origin is a
+        draft (they are matched with it when it is posted).
 
         The one sudo() that creates accounting documents: account managers
         amend contracts but may only read invoices. It runs after
         ``action_apply``'s group and record-rule checks (or in the cron), on
-        values built from the amendment's own subscription and its invoices.
-        (The only other accounting write of the amendment path is
-        ``_update_draft_invoices``, on the drafts of the same ledger.)
-        A document that cannot be posted stays in draft, with the reason in its
-        chatter, for an accountant to post.
+        values built from the amendment's own subscription and its documents.
+        A document that cannot be posted stays in draft, with the reason in
+        its chatter, for an accountant to post.
         """
-        moves = self.env["account.move"].sudo().create(vals_list)
+        moves = to_post = self.env["account.move"].sudo()
+        by_company = defaultdict(list)
+        for origin, vals in documents:
+            by_company[origin.company_id].append((origin, vals))
+        for company, pairs in by_company.items():
+            created = moves.with_company(company).create([vals for _o, vals in pairs])
+            moves |= created
+            for move, (origin, _vals) in zip(created, pairs, strict=True):
+                if (
+                    company.amendment_auto_post
+                    and move.auto_post == "no"
+                    and origin.state == "posted"
+                ):
+                    to_post |= move
         # created in another environment: read them afresh from ours
         self.invalidate_recordset(["move_ids"])
-        to_post = moves.filtered(
-            lambda move: move.company_id.amendment_auto_post and move.auto_post == "no"
-        )
         if not to_post:
             return moves
         try:
             # the whole batch at once (credit notes reconciled in one plan) ...
             with self.env.cr.savepoint():
-                to_post.with_context(**{BATCH_RECONCILE: True}).action_post()
+                to_post.action_post()
             return moves
         except (UserError, ValidationError) as error:
             # ... or, when one cannot be posted, one by one: the others are posted
@@ -1071,103 +882,7 @@ class SaleSubscriptionAmendment(models.Model):
         return moves
 
     def _document_journal(self, invoice):
-        return self.company_id.amendment_journal_id or invoice.journal_id
-
-    def _common_header(self, invoice):
-        return {
-            "partner_id": invoice.partner_id.id,
-            "currency_id": invoice.currency_id.id,
-            "fiscal_position_id": invoice.fiscal_position_id.id,
-            "invoice_origin": invoice.name,
-            "subscription_id": self.subscription_id.id,
-            "subscription_billed_id": self.subscription_id.id,
-            "subscription_period_start": invoice.subscription_period_start,
-            "subscription_period_next_start": invoice.subscription_period_next_start,
-            "amendment_id": self.id,
-        }
-
-    def _credit_note_header(self, invoice, invoice_date):
-        """Header values as Odoo's reversal wizard prepares them for ``invoice``."""
-        reversal = (
-            self.env["account.move.reversal"]
-            .sudo()
-            .with_company(invoice.company_id)
-            .new(
-                {
-                    "move_ids": [Command.set(invoice.ids)],
-                    "journal_id": self._document_journal(invoice).id,
-                    "date": invoice_date,
-                    "reason": self.env._("amendment %(name)s", name=self.name),
-                }
-            )
-        )
-        vals = reversal._prepare_default_reversal(invoice)
-        # no forced accounting date: Odoo derives it from the invoice date and
-        # moves it out of a locked period
-        vals.pop("date", None)
-        vals.update(
-            self._common_header(invoice),
-            move_type="out_refund",
-            reversed_entry_id=invoice.id,
-            payment_reference=invoice.payment_reference,
-            invoice_date=invoice_date,
-        )
-        return vals
-
-    def _upgrade_invoice_header(self, invoice, invoice_date):
-        return {
-            **self._common_header(invoice),
-            "move_type": "out_invoice",
-            "journal_id": self._document_journal(invoice).id,
-            "invoice_date": invoice_date,
-            "invoice_user_id": invoice.invoice_user_id.id,
-            "invoice_payment_term_id": invoice.invoice_payment_term_id.id,
-            "ref": self.env._("Amendment %(name)s", name=self.name),
-        }
-
-    def _document_line_values(self, line, invoice):
-        """One document line: quantity 1 at the planned amount, so that Odoo's
-        price precision cannot change it; the change is told in the label.
-
-        Taxes, account and analytics are the corrected invoice line's; for a
-        line the period's invoice does not have, the subscription line's; for
-        neither (a removed line never invoiced), Odoo's from the product.
-        """
-        source = self.env["account.move.line"].sudo().browse(line.source_ref or [])
-        sub_line = self._subscription_line_for_key(line.key)
-        quantity, price_unit = self._document_quantity_price(
-            line.amount, invoice.currency_id
-        )
-        values = {
-            "product_id": line.product,
-            "name": self._document_line_label(line),
-            "quantity": quantity,
-            "price_unit": price_unit,
-            "discount": 0.0,
-            "subscription_line_id": sub_line.id,
-        }
-        if source:
-            values.update(
-                tax_ids=[Command.set(source.tax_ids.ids)],
-                account_id=source.account_id.id,
-                product_uom_id=source.product_uom_id.id,
-                analytic_distribution=source.analytic_distribution,
-            )
-        elif sub_line:
-            base = sub_line._prepare_account_move_line()
-            values.update(
-                {
-                    key: base[key]
-                    for key in (
-                        "tax_ids",
-                        "account_id",
-                        "product_uom_id",
-                        "analytic_distribution",
-                    )
-                    if base[key]
-                }
-            )
-        return values
+        return invoice.company_id.amendment_journal_id or invoice.journal_id
 
     def _subscription_line_for_key(self, key):
         """The subscription line behind a rules key (a new add-on's, once created)."""
@@ -1177,29 +892,6 @@ class SaleSubscriptionAmendment(models.Model):
         # removed line is only detached from the subscription): no exists()
         # query per document line
         return self.env["sale.subscription.line"].browse(key)
-
-    def _document_quantity_price(self, amount, currency):
-        """(quantity, price_unit) whose product is exactly ``amount``.
-
-        Quantity 1 at the amount, unless the currency has more decimals than
-        unit prices: then the amount goes into the quantity at price 1.
-        """
-        precision = self.env["decimal.precision"]
-        if currency.decimal_places <= precision.precision_get("Product Price"):
-            return 1.0, float(amount)
-        if currency.decimal_places <= precision.precision_get(
-            "Product Unit of Measure"
-        ):
-            return float(amount), 1.0
-        raise UserError(
-            self.env._(
-                "Amounts in %(currency)s have %(digits)s decimals, more than unit "
-                "prices and quantities keep: raise the decimal accuracy of "
-                "Product Price.",
-                currency=currency.name,
-                digits=currency.decimal_places,
-            )
-        )
 
     def _document_line_label(self, line):
         """``Users: 10 → 6 (−4) · 10/07/2024 – 05/08/2024 (87 %)``, in the
@@ -1220,22 +912,20 @@ class SaleSubscriptionAmendment(models.Model):
             old=number(line.old_quantity),
             new=number(line.new_quantity),
             delta=number(line.new_quantity - line.old_quantity, sign=True),
-            start=format_date(self.env, max(line.period_start, self.effective_date)),
+            start=format_date(self.env, line.since),
             end=format_date(self.env, line.period_end),
             percent=line.percent,
         )
 
-    def _log_applied(self, plans, drafts_list):
+    def _log_applied(self, plans):
         """Who changed what, and when, on the amendments and their subscriptions.
 
         Notes logged in one batch per model (a note notifies no one, so
-        ``message_post`` would only add queries). ``plans``: amendment → plan;
-        ``drafts_list``: the draft invoices each amendment updated, in order.
+        ``message_post`` would only add queries). ``plans``: amendment → plan.
         """
         self.move_ids.mapped("name")  # one read of the documents for the batch
         notes = {
-            amendment: amendment._applied_note(plans[amendment], drafts)
-            for amendment, drafts in zip(self, drafts_list, strict=True)
+            amendment: amendment._applied_note(plans[amendment]) for amendment in self
         }
         self._message_log_batch(
             bodies={amendment.id: note for amendment, note in notes.items()}
@@ -1255,7 +945,7 @@ class SaleSubscriptionAmendment(models.Model):
         for bodies in rounds:
             self.subscription_id.browse(list(bodies))._message_log_batch(bodies=bodies)
 
-    def _applied_note(self, plan, drafts):
+    def _applied_note(self, plan):
         """The note telling what the amendment changed and which documents it made."""
         self.ensure_one()
         changes = Markup("").join(
@@ -1276,7 +966,7 @@ class SaleSubscriptionAmendment(models.Model):
             move._get_html_link(
                 title=move.name if move.name != "/" else move.display_name
             )
-            for move in (self.move_ids | drafts)
+            for move in self.move_ids
         )
         body = Markup("<p>%s</p><ul>%s</ul>") % (
             self.env._(

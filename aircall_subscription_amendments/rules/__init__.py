@@ -5,6 +5,7 @@ from .errors import RuleError
 from .notice import AmendmentKind, NoticeDecision, classify, decide
 from .plan import (
     MAX_QUANTITY,
+    BilledDocument,
     BilledPeriod,
     DocumentLine,
     InvoicedLine,
@@ -47,6 +48,7 @@ __all__ = [
     "decide",
     # plan
     "MAX_QUANTITY",
+    "BilledDocument",
     "BilledPeriod",
     "DocumentLine",
     "InvoicedLine",

@@ -1,19 +1,23 @@
 """Plan an amendment: old lines + new lines + billed periods → documents to create.
 
 For every billed period that the effective date touches and every line whose
-quantity changes, the plan holds one document line:
+quantity changes:
 
-- fewer units → a *credit* line on that period's invoice,
-- more units → an *invoice* line for that period,
+- fewer units → *credit* lines, on the documents that billed those units: the
+  newest first (an upgrade invoice before the period's invoice), each for the
+  units it still bills × its unit price × the share of the period it billed
+  from the effective date on, capped by what it billed net of earlier credits;
+  units no document billed are credited nothing;
+- more units → an *invoice* line for that period, for the added units × the new
+  unit price (in the period's currency) × the share from the effective date.
 
-each for ``|Δ quantity| × unit price × share of the period from the effective
-date``, rounded once. Credits and invoices are never netted against each other.
-Periods that were not invoiced produce nothing: the next recurring invoice will
-simply use the new quantities (``Plan.new_lines``).
+Each amount is rounded once. Credits and invoices are never netted against each
+other. Periods that were not invoiced produce nothing: the next recurring
+invoice will simply use the new quantities (``Plan.new_lines``).
 """
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from fractions import Fraction
@@ -81,12 +85,14 @@ class Line:
 
 @dataclass(frozen=True)
 class InvoicedLine:
-    """What a billed period's invoice charged for one subscription line.
+    """What one billing document charged for one subscription line, net of the
+    credits against that document.
 
-    ``price_unit`` is as invoiced (net of discount). ``remaining_amount`` caps
-    the credits: everything invoiced for this line and period (the recurring
-    invoice and any amendment invoice) minus everything already credited;
-    None means no cap. ``ref`` is the invoice line's id.
+    ``price_unit``: the net unit price for the whole period, as the document
+    charged it (after discount, in its currency). ``quantity``: the units it
+    billed, less the units credited against it. ``remaining_amount``: what it
+    billed, less what was credited against it; it caps the credits (None: no
+    cap). ``ref``: the document line.
     """
 
     key: Hashable
@@ -100,12 +106,13 @@ class InvoicedLine:
 
 
 @dataclass(frozen=True)
-class BilledPeriod:
-    """A period ``[start, next_start)`` billed by the invoice ``invoice_ref``."""
+class BilledDocument:
+    """A document that bills part of a period after its invoice (an upgrade
+    invoice): ``ref``, the first day it bills (``billed_from``; None: the
+    period's start) and its lines."""
 
-    invoice_ref: Any
-    start: date
-    next_start: date
+    ref: Any
+    billed_from: date | None = None
     lines: tuple[InvoicedLine, ...] = ()
 
     def __post_init__(self):
@@ -113,13 +120,43 @@ class BilledPeriod:
 
 
 @dataclass(frozen=True)
+class BilledPeriod:
+    """A period ``[start, next_start)`` billed by the invoice ``invoice_ref``.
+
+    ``lines``: what that invoice billed. ``documents``: the later documents
+    billing the period (upgrade invoices), newest first. ``rate``: units of the
+    period's currency per unit of the subscription's, for the new units' prices.
+    """
+
+    invoice_ref: Any
+    start: date
+    next_start: date
+    lines: tuple[InvoicedLine, ...] = ()
+    documents: tuple[BilledDocument, ...] = ()
+    rate: Decimal = Decimal(1)
+
+    def __post_init__(self):
+        object.__setattr__(self, "lines", tuple(self.lines))
+        object.__setattr__(self, "documents", tuple(self.documents))
+        _coerce(self, "rate")
+
+    def billing_documents(self) -> tuple[BilledDocument, ...]:
+        """Every document billing the period, newest first: the invoice last."""
+        return (*self.documents, BilledDocument(self.invoice_ref, None, self.lines))
+
+
+@dataclass(frozen=True)
 class DocumentLine:
     """One line of a credit note or of an invoice that the amendment creates.
 
-    ``invoice_ref`` is the billed period's invoice: the one a credit reverses,
-    or the origin of an invoice line. ``quantity`` is the absolute change,
-    ``period_end`` the last billed day (inclusive), ``amount`` is rounded once
-    and > 0.
+    ``invoice_ref``: the document a credit corrects, or the period's invoice
+    (the origin of an invoice line). ``quantity``: the units changed on that
+    document. ``price_unit``: the net unit price for the whole period.
+    ``since``: the first day the line covers; ``period_end`` the last
+    (inclusive). ``amount``: ``quantity × price_unit × share``, rounded once, > 0.
+    ``unit_amount``: the prorated unit price, rounded to the price precision;
+    ``rounding``: what makes ``quantity × unit_amount``, rounded to the
+    currency as a document line is, exactly ``amount``.
     """
 
     direction: Literal["credit", "invoice"]
@@ -136,6 +173,9 @@ class DocumentLine:
     share: Fraction
     amount: Decimal
     source_ref: Any = None
+    since: date | None = None
+    unit_amount: Decimal | None = None
+    rounding: Decimal = _ZERO
 
     @property
     def percent(self) -> Decimal:
@@ -237,17 +277,20 @@ def _check_periods(periods: Sequence[BilledPeriod]) -> list[BilledPeriod]:
             raise RuleError(
                 "periods", f"{what}: overlaps {previous.start} → {previous.next_start}"
             )
-        keys = [line.key for line in period.lines]
-        if len(set(keys)) != len(keys):
-            raise RuleError("periods", f"{what}: a line is invoiced twice")
-        for line in period.lines:
-            _check_finite(
-                line.price_unit, "periods", f"{what}, line {line.key!r} price"
-            )
-            if line.remaining_amount is not None:
-                _check_finite(
-                    line.remaining_amount, "periods", f"{what}, line {line.key!r}"
-                )
+        _check_finite(period.rate, "periods", f"{what}: rate")
+        if period.rate <= 0:
+            raise RuleError("periods", f"{what}: the rate must be > 0")
+        for document in period.billing_documents():
+            keys = [line.key for line in document.lines]
+            if len(set(keys)) != len(keys):
+                raise RuleError("periods", f"{what}: a line is invoiced twice")
+            for line in document.lines:
+                _check_finite(line.price_unit, "periods", f"{what}, {line.key!r} price")
+                _check_finite(line.quantity, "periods", f"{what}, {line.key!r} units")
+                if line.remaining_amount is not None:
+                    _check_finite(
+                        line.remaining_amount, "periods", f"{what}, line {line.key!r}"
+                    )
         previous = period
     return ordered
 
@@ -279,31 +322,33 @@ def _document_line(
     direction: Literal["credit", "invoice"],
     change: _Change,
     period: BilledPeriod,
-    period_share: Fraction,
+    document_ref: Any,
+    quantity: Decimal,
     price_unit: Decimal,
+    since: date,
+    rounding: "_Rounding",
     invoiced: InvoicedLine | None,
-    digits: int,
 ) -> DocumentLine | None:
-    """The credit or invoice line for ``change`` in ``period``, or None if it amounts to 0."""
+    """The credit or invoice line for ``quantity`` units of ``change`` in
+    ``period`` from ``since``, or None if it amounts to 0."""
     if price_unit < 0:
         raise RuleError(
             "price_unit", f"line {change.key!r}: a changed line needs a price >= 0"
         )
-    quantity = abs(change.new_quantity - change.old_quantity)
-    amount = round_amount(
-        Fraction(quantity) * Fraction(price_unit) * period_share, digits
-    )
-    if (
-        direction == "credit"
-        and invoiced is not None
-        and invoiced.remaining_amount is not None
-    ):
-        amount = min(amount, max(invoiced.remaining_amount, _ZERO))
+    line_share = share(period.start, period.next_start, since, rounding.convention)
+    prorated = Fraction(price_unit) * line_share
+    amount = round_amount(Fraction(quantity) * prorated, rounding.digits)
+    capped = invoiced is not None and invoiced.remaining_amount is not None
+    if capped and amount > invoiced.remaining_amount:
+        amount = max(invoiced.remaining_amount, _ZERO)
+        # what is left of the document, by unit
+        prorated = Fraction(amount) / Fraction(quantity)
     if amount <= 0:
         return None
+    unit_amount = round_amount(prorated, rounding.price_digits)
     return DocumentLine(
         direction=direction,
-        invoice_ref=period.invoice_ref,
+        invoice_ref=document_ref,
         key=change.key,
         product=change.line.product,
         name=change.line.name,
@@ -313,10 +358,83 @@ def _document_line(
         price_unit=price_unit,
         period_start=period.start,
         period_end=period.next_start - timedelta(days=1),
-        share=period_share,
+        share=line_share,
         amount=amount,
         source_ref=invoiced.ref if invoiced else None,
+        since=max(since, period.start),
+        unit_amount=unit_amount,
+        # the document's line totals are rounded to the currency, as Odoo does
+        rounding=amount - round_amount(quantity * unit_amount, rounding.digits),
     )
+
+
+@dataclass(frozen=True)
+class _Rounding:
+    convention: str
+    digits: int
+    price_digits: int
+
+
+def _credit_lines(
+    change: _Change, period: BilledPeriod, effective_date: date, rounding: _Rounding
+) -> list[DocumentLine]:
+    """Credit the units removed on the documents that billed them, newest first."""
+    left = change.old_quantity - change.new_quantity
+    lines = []
+    for document in period.billing_documents():
+        invoiced = next(
+            (line for line in document.lines if line.key == change.key), None
+        )
+        if left <= 0:
+            break
+        if invoiced is None or invoiced.quantity <= 0:
+            continue
+        units = min(left, invoiced.quantity)
+        left -= units
+        since = max(effective_date, document.billed_from or period.start)
+        line = _document_line(
+            "credit",
+            change,
+            period,
+            document.ref,
+            units,
+            invoiced.price_unit,
+            since,
+            rounding,
+            invoiced,
+        )
+        if line is not None:
+            lines.append(line)
+    return lines
+
+
+def _invoice_line(
+    change: _Change, period: BilledPeriod, effective_date: date, rounding: _Rounding
+) -> DocumentLine | None:
+    """Invoice the units added, at the new price in the period's currency."""
+    source = next(
+        (
+            line
+            for document in period.billing_documents()
+            for line in document.lines
+            if line.key == change.key
+        ),
+        None,
+    )
+    line = _document_line(
+        "invoice",
+        change,
+        period,
+        period.invoice_ref,
+        change.new_quantity - change.old_quantity,
+        _EXACT.multiply(change.new.net_price, period.rate),
+        effective_date,
+        rounding,
+        None,
+    )
+    if line is not None and source is not None:
+        line = replace(line, source_ref=source.ref)
+    return line
 
 
 def make_plan(
@@ -331,6 +449,7 @@ def make_plan(
     digits: int = 2,
     convention: str = ACTUAL_DAYS,
     cancel_renewal: bool = False,
+    price_digits: int | None = None,
 ) -> Plan:
     """Plan the credit notes, invoices and new lines of an amendment.
 
@@ -338,6 +457,9 @@ def make_plan(
     before ``effective_date`` are ignored. See API.md for the full contract.
     """
     _check_digits(digits)
+    if price_digits is None:
+        price_digits = digits
+    _check_digits(price_digits)
     if convention not in CONVENTIONS:
         raise RuleError("convention", f"must be one of {', '.join(CONVENTIONS)}")
     old = _index_lines(old_lines)
@@ -364,29 +486,19 @@ def make_plan(
                 "quantity",
                 f"line {change.key!r}: {change.new_quantity} is above {MAX_QUANTITY}",
             )
+    rounding = _Rounding(convention, digits, price_digits)
     credit_lines: list[DocumentLine] = []
     invoice_lines: list[DocumentLine] = []
     for period in periods:
         if period.next_start <= effective_date:
             continue  # entirely before the change
-        period_share = share(
-            period.start, period.next_start, effective_date, convention
-        )
-        invoiced_lines = {line.key: line for line in period.lines}
         for change in changes:
-            invoiced = invoiced_lines.get(change.key)
             if change.new_quantity < change.old_quantity:
-                # credit what was charged: the invoiced price, else the old net price
-                direction, target = "credit", credit_lines
-                price = invoiced.price_unit if invoiced else change.old.net_price
+                credit_lines += _credit_lines(change, period, effective_date, rounding)
             else:
-                direction, target = "invoice", invoice_lines
-                price = change.new.net_price
-            line = _document_line(
-                direction, change, period, period_share, price, invoiced, digits
-            )
-            if line is not None:
-                target.append(line)
+                line = _invoice_line(change, period, effective_date, rounding)
+                if line is not None:
+                    invoice_lines.append(line)
 
     return Plan(
         kind=kind,

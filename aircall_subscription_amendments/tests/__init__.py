@@ -2,6 +2,7 @@
 from . import (
     test_access_rpc,
     test_accounting,
+    test_adoption,
     test_apply_batch,
     test_article,
     test_bad_input,
@@ -11,6 +12,8 @@ from . import (
     test_i18n,
     test_install,
     test_ledger,
+    test_ledger_accountant,
+    test_ledger_walks,
     test_notice_enforcement,
     test_renewal_cron,
     test_report,

@@ -7,6 +7,8 @@ No demo data is used, and every date is explicit: subscription_oca's
 
 from datetime import date
 
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.tests import TransactionCase
 
@@ -92,6 +94,48 @@ class SubscriptionCase(TransactionCase):
         return self.env["sale.subscription.amendment"].create(
             {"subscription_id": subscription.id, "line_ids": lines, **values}
         )
+
+    # -- an accountant's actions, as the UI runs them --------------------------
+
+    def _post_entries(self, moves):
+        """The list's *Post entries* action on a selection (``validate.account.move``)."""
+        self.env["validate.account.move"].with_context(
+            active_model="account.move", active_ids=moves.ids
+        ).create({}).validate_move()
+
+    def _reverse_and_replace(self, invoice, day, reason="wrong reference"):
+        """*Reverse* → *Reverse and create invoice* (``modify_moves``) on ``day``:
+        returns the new draft invoice."""
+        with freeze_time(day):
+            reversal = (
+                self.env["account.move.reversal"]
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({"reason": reason, "journal_id": invoice.journal_id.id})
+            )
+            reversal.modify_moves()
+        return reversal.new_move_ids
+
+    def _register_payment(self, invoice, amount, day):
+        """*Register payment* on ``invoice`` for ``amount`` (partial: kept open)."""
+        with freeze_time(day):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"amount": amount, "payment_date": day}).action_create_payments()
+
+    @staticmethod
+    def _receivable(move):
+        return move.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+
+    @classmethod
+    def _matched_moves(cls, move):
+        """The moves whose receivable lines are reconciled with ``move``'s."""
+        lines = cls._receivable(move)
+        return (
+            lines.matched_debit_ids.debit_move_id
+            | lines.matched_credit_ids.credit_move_id
+        ).move_id
 
     @classmethod
     def _create_product(cls, name, price):

@@ -7,7 +7,6 @@ and posted; changes take effect on 10 July (27 days of 31 remain, 87 %).
 """
 
 from datetime import date
-from decimal import Decimal
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -45,15 +44,24 @@ class AccountingCase(SubscriptionCase):
         return amendment
 
     def _lines_by_product(self, move):
-        return {line.product_id: line for line in move.invoice_line_ids}
+        return {
+            line.product_id: line
+            for line in move.invoice_line_ids
+            if not line.subscription_rounding
+        }
 
     def _assert_never_negative(self, moves):
+        """Credit notes and invoices, never negative ones; only a rounding line
+        may take back a cent."""
         for move in moves:
             self.assertIn(move.move_type, ("out_invoice", "out_refund"))
             self.assertGreater(move.amount_total, 0)
             for line in move.invoice_line_ids:
-                self.assertGreater(line.price_unit, 0)
                 self.assertGreater(line.quantity, 0)
+                if not line.subscription_rounding:
+                    self.assertGreater(line.price_unit, 0)
+                else:
+                    self.assertLess(abs(line.price_unit), 1)
 
 
 class TestCreditNote(AccountingCase):
@@ -105,7 +113,10 @@ class TestCreditNote(AccountingCase):
                     "partner_id": self.invoice.partner_id.id,
                     "fiscal_position_id": self.fiscal_position.id,
                     "currency_id": self.invoice.currency_id.id,
-                    "payment_reference": self.invoice.payment_reference,
+                    # not copied, as by Odoo's reversal: bank matching would
+                    # propose the credit note for the invoice's payment
+                    "payment_reference": False,
+                    "invoice_cash_rounding_id": False,
                     "invoice_user_id": self.invoice.invoice_user_id.id,
                     "invoice_origin": self.invoice.name,
                     "invoice_date": EFFECTIVE,
@@ -123,25 +134,40 @@ class TestCreditNote(AccountingCase):
         self.assertTrue(self.invoice.payment_reference)
         self.assertIn(self.invoice.name, credit_note.ref)
         self.assertIn(amendment.name, credit_note.ref)
-        line = credit_note.invoice_line_ids
+        line, rounding = credit_note.invoice_line_ids
         invoiced = self._lines_by_product(self.invoice)[self.product_users]
+        label = "Users: 10 → 6 (−4) · 07/10/2024 – 08/05/2024 (87 %)"
+        # the units removed at the prorated unit price, 25.00 × 27/31 = 21.774…
+        # (Product Price: 2 digits); 4 × 21.77 = 87.08, and 0.02 of rounding
         self.assertRecordValues(
-            line,
+            line | rounding,
             [
                 {
                     "product_id": self.product_users.id,
-                    "quantity": 1.0,
-                    "price_unit": 87.10,
+                    "name": label,
+                    "quantity": 4.0,
+                    "price_unit": 21.77,
                     "discount": 0.0,
                     "account_id": invoiced.account_id.id,
                     "subscription_line_id": self.users_line.id,
-                }
+                    "subscription_price_unit": 25.0,
+                    "subscription_rounding": False,
+                },
+                {
+                    "product_id": self.product_users.id,
+                    "name": f"Rounding: {label}",
+                    "quantity": 1.0,
+                    "price_unit": 0.02,
+                    "discount": 0.0,
+                    "account_id": invoiced.account_id.id,
+                    "subscription_line_id": self.users_line.id,
+                    "subscription_price_unit": 0.0,
+                    "subscription_rounding": True,
+                },
             ],
         )
         self.assertEqual(line.tax_ids, invoiced.tax_ids)
-        self.assertEqual(
-            line.name, "Users: 10 → 6 (−4) · 07/10/2024 – 08/05/2024 (87 %)"
-        )
+        self.assertEqual(rounding.tax_ids, invoiced.tax_ids)
         self.assertIn(credit_note, self.subscription.invoice_ids)
         self._assert_never_negative(credit_note)
 
@@ -151,9 +177,11 @@ class TestCreditNote(AccountingCase):
             self.product_numbers,
             self.subscription.sale_subscription_line_ids.product_id,
         )
-        line = amendment.move_ids.invoice_line_ids
-        # 3 × 6.00 × 27/31 = 15.677…
-        self.assertEqual(line.price_unit, 15.68)
+        credit_note = amendment.move_ids
+        line = self._lines_by_product(credit_note)[self.product_numbers]
+        # 3 × 6.00 × 27/31 = 15.677… → 15.68; 3 × 5.23 = 15.69, −0.01 of rounding
+        self.assertEqual(credit_note.amount_untaxed, 15.68)
+        self.assertEqual((line.quantity, line.price_unit), (3, 5.23))
         self.assertEqual(
             line.name, "Phone numbers: 3 → 0 (−3) · 07/10/2024 – 08/05/2024 (87 %)"
         )
@@ -212,8 +240,10 @@ class TestCreditNote(AccountingCase):
         )
         refund.action_post()
         amendment = self._apply({self.product_users: 6})
-        # 87.10 planned, only 250 − 225 = 25.00 left to credit
-        self.assertEqual(amendment.move_ids.amount_untaxed, 25.0)
+        # 9 of the 10 users billed were refunded by hand: 1 is left to credit,
+        # from 10 July: 1 × 25.00 × 27/31 = 21.77 (not 4 × … = 87.10)
+        self.assertEqual(amendment.move_ids.amount_untaxed, 21.77)
+        self.assertEqual(amendment.move_ids.invoice_line_ids[0].quantity, 1)
 
     def test_journal_setting(self):
         journal = self.env["account.journal"].create(
@@ -324,10 +354,12 @@ class TestUpgradeAndMixed(AccountingCase):
             ],
         )
         self.assertEqual(amendment.invoice_count, 1)
+        line = self._lines_by_product(invoice)[self.product_users]
         self.assertEqual(
-            invoice.invoice_line_ids.name,
-            "Users: 10 → 12 (+2) · 07/10/2024 – 08/05/2024 (87 %)",
+            line.name, "Users: 10 → 12 (+2) · 07/10/2024 – 08/05/2024 (87 %)"
         )
+        # 2 × 21.77 = 43.54, and 0.01 of rounding
+        self.assertEqual((line.quantity, line.price_unit), (2, 21.77))
         self.assertEqual(invoice.invoice_line_ids.subscription_line_id, self.users_line)
         self.assertEqual(self.users_line.product_uom_qty, 12)
 
@@ -345,13 +377,14 @@ class TestUpgradeAndMixed(AccountingCase):
         self.assertEqual(invoice.invoice_line_ids.account_id, self.income_account)
 
     def test_addon_removed_later_is_credited_at_its_price(self):
-        self._apply({}, add=[(self.product_addon, 1, 10.0)])
+        upgrade = self._apply({}, add=[(self.product_addon, 1, 10.0)]).move_ids
         amendment = self._apply({self.product_addon: 0}, effective=date(2024, 7, 20))
         credit_note = amendment.move_ids
         self.assertEqual(credit_note.move_type, "out_refund")
         # credited at its unit price: 1 × 10.00 × 17/31 = 5.483…
         self.assertEqual(credit_note.amount_untaxed, 5.48)
-        self.assertEqual(credit_note.reversed_entry_id, self.invoice)
+        # against the invoice that billed it: the upgrade invoice
+        self.assertEqual(credit_note.reversed_entry_id, upgrade)
 
     def test_mixed_change_is_not_netted(self):
         amendment = self._apply({self.product_users: 6, self.product_numbers: 5})
@@ -453,31 +486,40 @@ class TestPeriods(AccountingCase):
         self.assertEqual(self._lines_by_product(july)[self.product_users].quantity, 6)
         self.assertEqual(july.amount_untaxed, 6 * 25.0 + 3 * 6.0)
 
-    def test_draft_period_invoice_is_updated_in_place(self):
+    def test_draft_period_invoice_is_billed_and_never_edited(self):
+        """The period's invoice still a draft counts as billed: the amendment
+        issues its documents against it, in draft, and leaves it alone; they
+        are matched with it when it is posted."""
+        self.company.amendment_auto_post = True
         draft = self._invoice_period(self.subscription, JULY, post=False)
-        messages = draft.message_ids
+        lines_before = draft.invoice_line_ids.read(
+            ["product_id", "quantity", "price_unit"]
+        )
         amendment = self._apply(
             {self.product_users: 6, self.product_numbers: 0},
             add=[(self.product_addon, 2, 10.0)],
         )
-        self.assertFalse(amendment.move_ids)
         self.assertEqual(draft.state, "draft")
-        lines = self._lines_by_product(draft)
-        self.assertEqual(set(lines), {self.product_users, self.product_addon})
-        self.assertEqual(lines[self.product_users].quantity, 6)
-        self.assertEqual(lines[self.product_addon].quantity, 2)
         self.assertEqual(
-            lines[self.product_addon].subscription_line_id,
-            self.subscription.sale_subscription_line_ids.filtered(
-                lambda line: line.product_id == self.product_addon
-            ),
+            draft.invoice_line_ids.read(["product_id", "quantity", "price_unit"]),
+            lines_before,
         )
-        self.assertEqual(draft.amount_untaxed, 6 * 25.0 + 2 * 10.0)
-        note = draft.message_ids - messages
-        self.assertEqual(len(note), 1)
-        self.assertIn(amendment.name, note.body)
-        self.assertIn("not invoiced yet", note.body)
+        self.assertEqual(draft.amount_untaxed, 10 * 25.0 + 3 * 6.0)
+        credit_note = amendment.move_ids.filtered(lambda m: m.move_type == "out_refund")
+        invoice = amendment.move_ids.filtered(lambda m: m.move_type == "out_invoice")
+        self.assertEqual(credit_note.reversed_entry_id, draft)
+        # as on a posted invoice: 4 × 25 × 27/31 = 87.10 and 3 × 6 × 27/31 = 15.68;
+        # 2 × 10 × 27/31 = 17.42
+        self.assertEqual(credit_note.amount_untaxed, 102.78)
+        self.assertEqual(invoice.amount_untaxed, 17.42)
+        # against a draft: draft, even with automatic posting on
+        self.assertEqual(amendment.move_ids.mapped("state"), ["draft", "draft"])
         draft.action_post()
+        credit_note.action_post()
+        receivable = credit_note.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+        self.assertEqual(receivable.matched_debit_ids.debit_move_id.move_id, draft)
         # posted, it is the period's invoice: a later reduction credits it
         later = self._apply({self.product_users: 5}, effective=date(2024, 7, 20))
         self.assertEqual(later.move_ids.reversed_entry_id, draft)
@@ -505,6 +547,7 @@ class TestPeriods(AccountingCase):
             by_invoice[august].invoice_line_ids.name,
             "Users: 10 → 6 (−4) · 08/06/2024 – 09/05/2024 (100 %)",
         )
+        self.assertEqual(by_invoice[august].invoice_line_ids.price_unit, 25.0)
         by_period = {move.subscription_period_start: move for move in invoices}
         self.assertEqual(by_period[JULY].amount_untaxed, 10.45)
         self.assertEqual(by_period[AUGUST].amount_untaxed, 12.0)
@@ -604,8 +647,10 @@ class TestCurrencyAndTaxes(SubscriptionCase):
             amendment = self._amend(subscription, {self.product_users: 6})
             amendment.action_apply()
         credit_note = amendment.move_ids
-        # on the tax-included price: 4 × 30.00 × 27/31 = 104.516…
-        self.assertEqual(credit_note.invoice_line_ids.price_unit, 104.52)
+        # on the tax-included price: 4 × 30.00 × 27/31 = 104.516…;
+        # 30.00 × 27/31 = 26.129… → 4 × 26.13 = 104.52, no rounding line
+        self.assertEqual(credit_note.invoice_line_ids.quantity, 4)
+        self.assertEqual(credit_note.invoice_line_ids.price_unit, 26.13)
         self.assertEqual(credit_note.invoice_line_ids.tax_ids, tax_included)
         self.assertEqual(credit_note.amount_total, 104.52)
         self.assertEqual(credit_note.amount_untaxed, 87.10)
@@ -625,37 +670,54 @@ class TestLabels(AccountingCase):
         self.product_users.with_context(lang="fr_FR").name = "Utilisateurs"
         self.partner.lang = "fr_FR"
         amendment = self._apply({self.product_users: 6})
+        label = "Utilisateurs : 10 → 6 (−4) · du 10/07/2024 au 05/08/2024 (87 %)"
         self.assertEqual(
-            amendment.move_ids.invoice_line_ids.name,
-            "Utilisateurs : 10 → 6 (−4) · du 10/07/2024 au 05/08/2024 (87 %)",
+            amendment.move_ids.invoice_line_ids.mapped("name"),
+            [label, f"Arrondi : {label}"],
         )
 
     def test_fractional_quantities(self):
         amendment = self._apply({self.product_users: 7.5})
+        line = self._lines_by_product(amendment.move_ids)[self.product_users]
         self.assertEqual(
-            amendment.move_ids.invoice_line_ids.name,
-            "Users: 10 → 7.5 (−2.5) · 07/10/2024 – 08/05/2024 (87 %)",
+            line.name, "Users: 10 → 7.5 (−2.5) · 07/10/2024 – 08/05/2024 (87 %)"
         )
+        self.assertEqual(line.quantity, 2.5)
+        # 2.5 × 25 × 27/31 = 54.435… → 54.44, exact to the cent
+        self.assertEqual(amendment.move_ids.amount_untaxed, 54.44)
 
 
 class TestDocumentPrecision(SubscriptionCase):
     def test_amount_with_more_decimals_than_unit_prices(self):
-        """A 3-decimal currency: the amount goes into the quantity, or a clear
-        error says which precision to raise."""
+        """A 3-decimal currency: a rounding line must hold amounts to the
+        thousandth; with unit prices kept to 2 decimals a clear error says which
+        precision to raise, and nothing is written."""
         kwd = self.env.ref("base.KWD")
+        kwd.active = True
         self.assertEqual(kwd.decimal_places, 3)
-        amendment = self.env["sale.subscription.amendment"]
+        self.env["res.currency.rate"].create(
+            {"currency_id": kwd.id, "name": date(2024, 1, 1), "rate": 0.3}
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "KWD", "currency_id": kwd.id}
+        )
+        subscription = self._start(
+            self._create_subscription(start=date(2024, 1, 6), pricelist_id=pricelist.id)
+        )
+        invoice = self._invoice_period(subscription, JULY)
+        self.assertEqual(invoice.currency_id, kwd)
         precision = self.env.ref("product.decimal_price")
         self.assertEqual(precision.digits, 2)
-        uom_precision = self.env.ref("product.decimal_product_uom")
-        uom_precision.digits = 2
-        with self.assertRaisesRegex(UserError, "Product Price"):
-            amendment._document_quantity_price(Decimal("12.345"), kwd)
-        uom_precision.digits = 3
-        self.assertEqual(
-            amendment._document_quantity_price(Decimal("12.345"), kwd), (12.345, 1.0)
-        )
-        precision.digits = 3
-        self.assertEqual(
-            amendment._document_quantity_price(Decimal("12.345"), kwd), (1.0, 12.345)
-        )
+        with freeze_time(EFFECTIVE):
+            amendment = self._amend(subscription, {self.product_users: 6})
+            with self.assertRaisesRegex(UserError, "Product Price"):
+                amendment.action_apply()
+            self.assertEqual(amendment.state, "draft")
+            self.assertEqual(
+                subscription.sale_subscription_line_ids.product_uom_qty, 10
+            )
+            precision.digits = 3
+            amendment.action_apply()
+        # 4 × 25.000 × 27/31 = 87.096…, to the thousandth
+        self.assertEqual(amendment.move_ids.currency_id, kwd)
+        self.assertEqual(amendment.move_ids.amount_untaxed, 87.097)

@@ -104,7 +104,11 @@ class TestApplyBatch(SubscriptionCase):
                 self.env.cr.flush()
                 counts.append(self.env.cr.sql_log_count - before)
                 self.assertEqual(
-                    len(amendment.move_ids.invoice_line_ids),
+                    len(
+                        amendment.move_ids.invoice_line_ids.filtered(
+                            lambda line: not line.subscription_rounding
+                        )
+                    ),
                     len(subscription.sale_subscription_line_ids),
                 )
         small_count, large_count = counts

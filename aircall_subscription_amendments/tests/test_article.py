@@ -45,7 +45,11 @@ class TestArticleExample(SubscriptionCase):
         # 4 × 25.00 × 27/31 = 87.0967… rounded once
         self.assertEqual(credit_note.amount_untaxed, 87.10)
         self.assertEqual(credit_note.amount_tax, 17.42)
-        line = credit_note.invoice_line_ids
+        line = credit_note.invoice_line_ids.filtered(
+            lambda line: not line.subscription_rounding
+        )
+        # the 4 users at 25.00 × 27/31 = 21.77 each, and the cents that make 87.10
+        self.assertEqual((line.quantity, line.price_unit), (4, 21.77))
         self.assertEqual(line.tax_ids, self.invoice.invoice_line_ids.tax_ids)
         self.assertEqual(line.account_id, self.invoice.invoice_line_ids.account_id)
         self.assertIn("10 → 6 (−4)", line.name)

@@ -307,3 +307,42 @@ class TestConcurrentApply(TransactionCase):
             self.assertEqual(states[ids["other"]], "done")
             self.assertEqual(applied[ids["other"]], 1)
             self.assertEqual(quantity, 8)
+
+    def test_an_accountant_changing_the_periods_invoice(self):
+        """While an accountant's request holds the period's invoice (posting it,
+        resetting it to draft, reversing it), an amendment of that period says
+        so at once and writes nothing."""
+        with self._committed_fixtures() as ids:
+            try:
+                with self._request(ids) as setup:
+                    subscription = setup["sale.subscription"].browse(
+                        ids["subscription"]
+                    )
+                    subscription.generate_invoice()
+                    ids["invoice"] = subscription.invoice_ids.id
+                    setup.cr.commit()
+                with self._request(ids) as accountant, self._request(ids) as manager:
+                    minus = manager["sale.subscription.amendment"].browse(ids["minus"])
+                    self.assertEqual(minus.state, "draft")
+                    # not committed yet: the invoice's row stays locked
+                    accountant["account.move"].browse(ids["invoice"]).action_post()
+                    with self.assertRaisesRegex(
+                        UserError, "invoices of this subscription are being changed"
+                    ):
+                        minus.action_apply()
+                    manager.cr.rollback()
+                    accountant.cr.rollback()
+                states, applied, quantity = self._final_state(ids)
+                self.assertEqual(states[ids["minus"]], "draft")
+                self.assertEqual(applied[ids["minus"]], 0)
+                self.assertEqual(quantity, 10)
+                with self._request(ids) as later:
+                    self.assertFalse(
+                        later["account.move"].search(
+                            [("amendment_id", "=", ids["minus"])]
+                        )
+                    )
+            finally:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    env["account.move"].browse(ids.get("invoice")).exists().unlink()

@@ -224,13 +224,16 @@ class TestLedgerInvariant(SubscriptionCase):
                 move.subscription_period_start,
                 move.subscription_period_next_start,
             )
+            # per product: a document line and its rounding line
+            amounts = defaultdict(Fraction)
             for line in move.invoice_line_ids:
-                key = (period, line.product_id)
-                amount = Fraction(Decimal(str(line.price_subtotal)))
+                amounts[line.product_id] += Fraction(Decimal(str(line.price_subtotal)))
+            for product, amount in amounts.items():
+                key = (period, product)
                 if move.move_type == "out_refund":
                     self.assertGreater(amount, 0)
                     self.assertLessEqual(
-                        amount, balance[key], f"{line.name} credits too much"
+                        amount, balance[key], f"{move.name} credits too much"
                     )
                     balance[key] -= amount
                 else:
@@ -242,8 +245,9 @@ class TestLedgerInvariant(SubscriptionCase):
 
     def _check_no_document_twice(self, amendments):
         for amendment in amendments:
+            # one credit note per corrected document, one invoice per period
             keys = [
-                (move.move_type, move.subscription_period_start)
+                (move.move_type, move.reversed_entry_id, move.subscription_period_start)
                 for move in amendment.move_ids
             ]
             self.assertEqual(len(keys), len(set(keys)), amendment.name)

@@ -174,6 +174,28 @@ class TestAmendmentWizard(WizardCase):
         self.assertEqual(subscription.sale_subscription_line_ids.product_uom_qty, 12)
         self.assertFalse(subscription.amendment_ids.move_ids)
 
+    @freeze_time("2024-03-10")
+    def test_preview_of_a_line_the_invoice_did_not_bill(self):
+        subscription = self._start(
+            self._create_subscription(
+                start=date(2024, 3, 1),
+                lines=[(self.product_users, 10), (self.product_numbers, 3)],
+            )
+        )
+        march = self._invoice_period(subscription, date(2024, 3, 1), post=False)
+        march.invoice_line_ids.filtered(
+            lambda line: line.product_id == self.product_numbers
+        ).unlink()
+        march.action_post()
+        form = self._form(subscription=subscription)
+        self._set_quantity(form, self.product_numbers, 0)
+        preview = str(form.preview_html)
+        self.assertIn("3 → 0", preview)
+        self.assertIn("nothing billed left", preview)
+        self.assertIn("no document", preview)
+        self.assertNotIn("next recurring invoice", preview)
+        self.assertNotIn("Credit note", preview)
+
     @freeze_time("2024-12-20")
     def test_upgrade_inside_the_notice_period_is_accepted(self):
         form = self._form()

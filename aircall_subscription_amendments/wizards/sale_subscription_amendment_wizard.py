@@ -176,7 +176,7 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
                     "change": change(line.old_quantity, line.new_quantity),
                     "period": self.env._(
                         "%(start)s – %(end)s",
-                        start=day(max(line.period_start, amendment.effective_date)),
+                        start=day(line.since),
                         end=day(line.period_end),
                     ),
                     "share": self.env._("%(percent)s %%", percent=line.percent),
@@ -186,7 +186,14 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
                     "amount": amount(line.amount),
                 }
             )
-        # changes inside periods not invoiced yet: the next invoice uses them
+        # changes without a document: inside a period not invoiced yet (the next
+        # invoice uses them), or a line the period's documents no longer bill
+        billed = bool(
+            plan
+            and self.env["sale.subscription.ledger"]._billed_periods(
+                amendment.subscription_id, amendment.effective_date
+            )
+        )
         for line in amendment.line_ids if plan else ():
             if line._rule_key() in documented or not float_compare(
                 line.old_quantity, line.new_quantity, precision_digits=6
@@ -196,9 +203,13 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
                 {
                     "product": line.product_id.display_name,
                     "change": change(line.old_quantity, line.new_quantity),
-                    "period": self.env._("not invoiced yet"),
+                    "period": self.env._("nothing billed left")
+                    if billed
+                    else self.env._("not invoiced yet"),
                     "share": "",
-                    "document": self.env._("next recurring invoice"),
+                    "document": self.env._("no document")
+                    if billed
+                    else self.env._("next recurring invoice"),
                     "amount": "",
                 }
             )
