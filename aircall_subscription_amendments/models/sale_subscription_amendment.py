@@ -417,19 +417,18 @@ class SaleSubscriptionAmendment(models.Model):
         with self.env.cr.savepoint():
             self._lock_for_apply()
             self._prefetch_for_apply()
-            plans, prepared = {}, []
+            applied, prepared = self.browse(), []
             for amendment in self:
                 plan = amendment._validate_and_plan()
                 if amendment._is_effective_later(today):
                     internal(amendment, APPLY_CONTEXT).write({"state": "scheduled"})
                     continue
-                plans[amendment] = plan
+                applied |= amendment
                 amendment._apply_lines(plan)
                 prepared += documents._prepare_amendment_documents(amendment, plan)
-            applied = self.browse([amendment.id for amendment in plans])
             documents._create_amendment_documents(prepared)
             applied.invalidate_recordset(["move_ids"])
-            notes._log_applied(applied, plans)
+            notes._log_applied(applied)
             internal(applied, APPLY_CONTEXT).write({"state": "done"})
 
     # -- renamed in 18.0.1.1.0 (readme/HISTORY.md) -------------------------------

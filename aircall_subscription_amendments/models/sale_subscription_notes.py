@@ -18,11 +18,11 @@ class SaleSubscriptionNotes(models.AbstractModel):
     # -- amendments --------------------------------------------------------------
 
     @api.model
-    def _log_applied(self, amendments, plans):
+    def _log_applied(self, amendments):
         """Who changed what, and when, on the amendments and their subscriptions.
 
         Logged in one batch per model (a note notifies no one, so
-        ``message_post`` would only add queries). ``plans``: amendment → plan.
+        ``message_post`` would only add queries).
         """
         amendments.move_ids.mapped("name")  # one read of the documents
         notes = {amendment: self._applied_note(amendment) for amendment in amendments}
