@@ -1,14 +1,39 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Constants and small helpers that every model and wizard of the addon may import.
 
-Nothing here reads or writes records beyond the environment it is given.
+Nothing here reads or writes records beyond the environment it is given; no
+model imports another model's module for a constant: they come from here.
 """
+
+import math
+import warnings
+from datetime import date
+from decimal import Decimal
 
 from odoo import fields
 from odoo.exceptions import ValidationError
+from odoo.tools.misc import formatLang
 
 USER_GROUP = "aircall_subscription_amendments.group_amendment_user"
 ADMIN_GROUP = "aircall_subscription_amendments.group_amendment_admin"
+#: the activity type of the reminder sent before a notice deadline
+REMINDER_ACTIVITY = "aircall_subscription_amendments.mail_activity_notice_deadline"
+
+#: clause 13.1.b: the notice days when neither a template nor the company says
+DEFAULT_NOTICE_DAYS = 30
+DEFAULT_REMINDER_DAYS = 15
+TERM_UNITS = [
+    ("day", "Day(s)"),
+    ("week", "Week(s)"),
+    ("month", "Month(s)"),
+    ("year", "Year(s)"),
+]
+AMENDMENT_TYPES = [
+    ("upgrade", "Upgrade"),
+    ("downgrade", "Downgrade"),
+    ("mixed", "Mixed change"),
+    ("cancellation", "Cancellation"),
+]
 
 # -- internal context keys ----------------------------------------------------
 # A context key may select a behaviour, never grant a right: every RPC client
@@ -45,6 +70,9 @@ def user_today(records):
     return fields.Date.context_today(records.with_context(tz=user_tz))
 
 
+# -- values as a client sent them, before the ORM converts them ---------------
+
+
 def check_ids(model, vals):
     """The many2one values of ``vals`` for ``model`` are ids of existing records.
 
@@ -71,6 +99,102 @@ def check_ids(model, vals):
             )
 
 
-def format_quantity(value):
-    """A quantity without useless decimals: 10, 2.5."""
-    return f"{value:.6f}".rstrip("0").rstrip(".")
+def check_dates(model, vals, names):
+    """The dates ``names`` of ``vals`` are dates or ``YYYY-MM-DD`` strings (the
+    ORM would take a list, and fail with a message about ``strptime``)."""
+    for name in names:
+        value = vals.get(name)
+        if value in (None, False):
+            continue
+        try:
+            if not isinstance(value, str | date):
+                raise TypeError(value)
+            fields.Date.to_date(value)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                model.env._(
+                    "%(field)s must be a date (YYYY-MM-DD), not %(value)s.",
+                    field=model._fields[name]._description_string(model.env),
+                    value=repr(value),
+                )
+            ) from None
+
+
+def check_numbers(model, vals, names, maximum=None):
+    """The numbers ``names`` of ``vals`` are finite, zero or more (and at most
+    ``maximum``), as a client sent them: the ORM would take text for a number
+    and NaN or infinity for a float, and a SQL ``CHECK (x >= 0)`` accepts NaN."""
+    for name in names:
+        value = vals.get(name)
+        if value is None or value is False:
+            continue
+        label = model._fields[name]._description_string(model.env)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ValidationError(
+                model.env._(
+                    "%(field)s must be a number, not %(value)s.",
+                    field=label,
+                    value=repr(value),
+                )
+            )
+        if value < 0:
+            raise ValidationError(
+                model.env._(
+                    "%(field)s cannot be negative (%(value)s).",
+                    field=label,
+                    value=value,
+                )
+            )
+        if maximum is not None and value > maximum:
+            shown = f"{maximum:,}"
+            raise ValidationError(
+                model.env._(
+                    "%(field)s cannot exceed %(max)s (%(value)s).",
+                    field=label,
+                    max=shown,
+                    value=value,
+                )
+            )
+
+
+def non_negative(name):
+    """The SQL constraint, in addition to ``check_numbers``, for ``name``."""
+    return (
+        f"{name}_non_negative",
+        f"CHECK({name} >= 0)",
+        f"{name.replace('_', ' ').capitalize()} cannot be negative.",
+    )
+
+
+# -- words -----------------------------------------------------------------------
+
+
+def format_quantity(env, value, sign=False):
+    """A quantity in ``env``'s language, without useless decimals: 10, 2.5,
+    7,5 in French; ``sign``: +2 and −2 (a true minus sign)."""
+    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    decimals = max(0, -exact.normalize().as_tuple().exponent)
+    text = formatLang(env, float(exact), digits=decimals)
+    if sign and exact > 0:
+        text = "+" + text
+    return text.replace("-", "−")
+
+
+def deprecated_alias(name):
+    """A method kept for one version under its former name: it warns and calls
+    ``name`` (readme/HISTORY.md lists the renames)."""
+
+    def alias(self, *args, **kwargs):
+        warnings.warn(
+            f"renamed {name} (aircall_subscription_amendments 18.0.1.1.0)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(self, name)(*args, **kwargs)
+
+    alias.__doc__ = f"Deprecated: use ``{name}``."
+    return alias

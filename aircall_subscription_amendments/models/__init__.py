@@ -8,7 +8,13 @@ from . import (
     sale_subscription,
     sale_subscription_amendment,
     sale_subscription_amendment_line,
+    sale_subscription_amendment_line_mixin,
+    sale_subscription_amendment_plan,
+    sale_subscription_cron,
+    sale_subscription_guard,
+    sale_subscription_invoicing,
     sale_subscription_ledger,
     sale_subscription_line,
+    sale_subscription_notes,
     sale_subscription_template,
 )

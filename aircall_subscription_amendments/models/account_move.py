@@ -7,8 +7,16 @@ wizard builds a credit note (``account.move.reversal._prepare_default_reversal``
 and a copy of the invoice's header), with lines of the amendment's plan.
 """
 
+import logging
+from collections import defaultdict
+
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import format_date
+
+from ..tools import format_quantity
+
+_logger = logging.getLogger(__name__)
 
 
 class AccountMove(models.Model):
@@ -196,6 +204,88 @@ class AccountMove(models.Model):
 
     # -- an amendment's documents ----------------------------------------------
 
+    @api.model
+    def _prepare_amendment_documents(self, amendment, plan):
+        """(origin, values) pairs: one credit note per document the plan
+        corrects, one invoice per billed period with additions, each built by
+        the document it comes from, in its partner's language and the
+        subscription's company. Runs after the subscription lines changed (a
+        new add-on has its line)."""
+        amendment = amendment.with_company(amendment.company_id)
+        invoice_date = amendment._document_date()
+        documents = []
+        for groups, build in (
+            (plan.credits_by_invoice(), "_prepare_amendment_refund_values"),
+            (plan.invoices_by_period(), "_prepare_amendment_invoice_values"),
+        ):
+            for ref, lines in groups.items():
+                origin = self.sudo().browse(ref)
+                lang = origin.partner_id.lang or self.env.lang or "en_US"
+                values = getattr(origin, build)(
+                    amendment.with_context(lang=lang), lines, invoice_date
+                )
+                documents.append((origin, values))
+        return documents
+
+    @api.model
+    def _create_amendment_documents(self, documents):
+        """Create the documents (``(origin, values)`` pairs) in their company;
+        post them if their company says so, unless their origin is a draft
+        (they are matched with it when it is posted).
+
+        The one sudo() that creates accounting documents: account managers
+        amend contracts but may only read invoices. It runs after the
+        amendment's group and record-rule checks (or in the cron), on values
+        built from the amendment's own subscription and its documents. A
+        document that cannot be posted stays in draft, with the reason in its
+        chatter, for an accountant to post.
+        """
+        moves = to_post = self.sudo().browse()
+        by_company = defaultdict(list)
+        for origin, vals in documents:
+            by_company[origin.company_id].append((origin, vals))
+        for company, pairs in by_company.items():
+            created = moves.with_company(company).create([vals for _o, vals in pairs])
+            moves |= created
+            for move, (origin, _vals) in zip(created, pairs, strict=True):
+                if (
+                    company.amendment_auto_post
+                    and move.auto_post == "no"
+                    and origin.state == "posted"
+                ):
+                    to_post |= move
+        to_post._post_amendment_documents()
+        return moves
+
+    def _post_amendment_documents(self):
+        """Post these documents at once (credit notes reconciled in one plan)
+        or, when one cannot be posted, one by one: the others are posted."""
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self.action_post()
+            return
+        except (UserError, ValidationError) as error:
+            _logger.info("Posting the batch one by one: %s", error)
+        for move in self:
+            try:
+                with self.env.cr.savepoint():
+                    move.action_post()
+            except (UserError, ValidationError) as error:
+                _logger.warning(
+                    "%s not posted automatically: %s", move.display_name, error
+                )
+                move.message_post(
+                    body=self.env._(
+                        "Not posted automatically: %(error)s", error=str(error)
+                    )
+                )
+
+    def _amendment_journal(self):
+        """The journal of an amendment's documents correcting this one."""
+        return self.company_id.amendment_journal_id or self.journal_id
+
     def _prepare_amendment_refund_values(self, amendment, lines, invoice_date):
         """The values of the credit note ``amendment`` issues against this
         document for the plan's ``lines``: the header Odoo's reversal wizard
@@ -208,7 +298,7 @@ class AccountMove(models.Model):
             .new(
                 {
                     "move_ids": [Command.set(self.ids)],
-                    "journal_id": amendment._document_journal(self).id,
+                    "journal_id": self._amendment_journal().id,
                     "date": invoice_date,
                     "reason": amendment.env._(
                         "amendment %(name)s", name=amendment.name
@@ -231,7 +321,7 @@ class AccountMove(models.Model):
         self.ensure_one()
         default = {
             "move_type": "out_invoice",
-            "journal_id": amendment._document_journal(self).id,
+            "journal_id": self._amendment_journal().id,
             "invoice_date": invoice_date,
             "invoice_user_id": self.invoice_user_id.id,
             "ref": amendment.env._("Amendment %(name)s", name=amendment.name),
@@ -281,7 +371,7 @@ class AccountMove(models.Model):
         taxes, accounting = self._amendment_line_accounting(line, sub_line)
         values = {
             "product_id": line.product,
-            "name": amendment._document_line_label(line),
+            "name": self._amendment_line_label(amendment, line),
             "quantity": float(line.quantity),
             "price_unit": float(line.unit_amount),
             "discount": 0.0,
@@ -322,3 +412,22 @@ class AccountMove(models.Model):
             for key in ("account_id", "product_uom_id", "analytic_distribution")
             if base.get(key)
         }
+
+    def _amendment_line_label(self, amendment, line):
+        """``Users: 10 → 6 (−4) · 10/07/2024 – 05/08/2024 (87 %)``, in the
+        language of ``amendment``'s context (the partner's)."""
+        env = amendment.env
+        product = env["product.product"].browse(line.product)
+        return env._(
+            "%(product)s: %(old)s → %(new)s (%(delta)s) · %(start)s – %(end)s "
+            "(%(percent)s %%)",
+            product=product.with_context(lang=env.lang).name,
+            old=format_quantity(env, line.old_quantity),
+            new=format_quantity(env, line.new_quantity),
+            delta=format_quantity(
+                env, line.new_quantity - line.old_quantity, sign=True
+            ),
+            start=format_date(env, line.since),
+            end=format_date(env, line.period_end),
+            percent=line.percent,
+        )

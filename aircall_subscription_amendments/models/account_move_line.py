@@ -89,9 +89,9 @@ class AccountMoveLine(models.Model):
     def _amendment_net_price(self):
         """The unit price as invoiced, after discount, exact."""
         self.ensure_one()
-        price = rules.to_decimal(self.price_unit)
-        discount = rules.to_decimal(self.discount)
-        return price * (100 - discount) / 100 if discount else price
+        return rules.net_price(
+            rules.to_decimal(self.price_unit), rules.to_decimal(self.discount)
+        )
 
     def _amendment_full_price(self):
         """The net unit price for the whole period this line bills: an

@@ -1,16 +1,26 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The company's settings of subscription amendments."""
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 
 from ..rules import ACTUAL_DAYS, THIRTY_E_360
+from ..tools import (
+    DEFAULT_NOTICE_DAYS,
+    DEFAULT_REMINDER_DAYS,
+    check_numbers,
+    non_negative,
+)
 
-#: clause 13.1.b: the notice days when neither a template nor the company says
-DEFAULT_NOTICE_DAYS = 30
-DEFAULT_REMINDER_DAYS = 15
+#: numbers checked as a client sent them (the settings write them here)
+NUMBER_FIELDS = ("amendment_notice_days", "amendment_reminder_days")
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
+    _sql_constraints = [
+        non_negative("amendment_notice_days"),
+        non_negative("amendment_reminder_days"),
+    ]
 
     amendment_notice_days = fields.Integer(
         string="Default notice days",
@@ -45,24 +55,12 @@ class ResCompany(models.Model):
         help="Otherwise generated credit notes and invoices wait in draft for an accountant.",
     )
 
-    @api.constrains("amendment_notice_days", "amendment_reminder_days")
-    def _check_amendment_days(self):
-        for company in self:
-            if company.amendment_notice_days < 0:
-                raise ValidationError(
-                    self.env._(
-                        "The default notice days of %(company)s cannot be negative "
-                        "(%(days)s).",
-                        company=company.name,
-                        days=company.amendment_notice_days,
-                    )
-                )
-            if company.amendment_reminder_days < 0:
-                raise ValidationError(
-                    self.env._(
-                        "The notice reminder days of %(company)s cannot be negative "
-                        "(%(days)s).",
-                        company=company.name,
-                        days=company.amendment_reminder_days,
-                    )
-                )
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_numbers(self, vals, NUMBER_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_numbers(self, vals, NUMBER_FIELDS)
+        return super().write(vals)

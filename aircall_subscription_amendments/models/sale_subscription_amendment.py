@@ -1,27 +1,26 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""The amendment record: translate records to the rules, apply the plan.
+"""The amendment record: its fields and states, who may write what, and the
+actions (apply, cancel, create and apply).
 
-The rules (notice, proration, plan) live in ``..rules``; this model only
-gathers their inputs from the records, asks them, and writes what they say.
+Applying reads top to bottom in ``_apply``: lock, check and plan
+(sale_subscription_amendment_plan.py, which asks ``..rules``), write the
+subscription lines, build the documents (account_move.py), log the notes
+(sale_subscription_notes.py).
 """
 
 import logging
-from collections import defaultdict
-from datetime import date
-
-import psycopg2.errors
-from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_compare, mute_logger
-from odoo.tools.misc import format_date, formatLang
+from odoo.tools.misc import format_date
 
 from .. import rules
 from ..tools import (
+    AMENDMENT_TYPES,
     APPLY_CONTEXT,
+    check_dates,
     check_ids,
-    format_quantity,
+    deprecated_alias,
     internal,
     is_internal,
     user_today,
@@ -29,14 +28,9 @@ from ..tools import (
 
 _logger = logging.getLogger(__name__)
 
-AMENDMENT_TYPES = [
-    ("upgrade", "Upgrade"),
-    ("downgrade", "Downgrade"),
-    ("mixed", "Mixed change"),
-    ("cancellation", "Cancellation"),
-]
-# APPLY_CONTEXT (imported with the groups): the context key under which the
-# lines and the renewal of a running contract may change
+#: what only an amendment administrator may set: another submitter, another
+#: request date than today, a reason to accept a late change
+ADMIN_FIELDS = ("request_date", "user_id", "override_reason")
 
 
 class SaleSubscriptionAmendment(models.Model):
@@ -172,44 +166,29 @@ class SaleSubscriptionAmendment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._check_amendment_group()
+        self._ensure_amendment_user()
         for vals in vals_list:
             if vals.get("state", "draft") != "draft":
                 raise UserError(self._created_as_draft_message())
-            self._check_input_values(vals)
+            self._ensure_valid_input(vals)
         # the guards read the values the records hold, defaults from the context
         # included: a client sets ``default_request_date`` as easily as
         # ``request_date``
         with self.env.cr.savepoint():
             amendments = super().create(vals_list)
-            amendments._check_submission()
+            amendments._ensure_submission_allowed()
             for amendment in amendments:
                 amendment.name = amendment._default_name()
         return amendments
 
     @api.model
-    def _check_input_values(self, vals):
+    def _ensure_valid_input(self, vals):
         """The values as a client sent them, before the ORM converts them (it
         would take a list for a date, or NaN for a number): ids of existing
         records, dates, and line commands that create or update lines (a link
         would take a line from another amendment)."""
         check_ids(self, vals)
-        for name in ("request_date", "effective_date"):
-            value = vals.get(name)
-            if value in (None, False):
-                continue
-            try:
-                if not isinstance(value, str | date):
-                    raise TypeError(value)
-                fields.Date.to_date(value)
-            except (TypeError, ValueError):
-                raise ValidationError(
-                    self.env._(
-                        "%(field)s must be a date (YYYY-MM-DD), not %(value)s.",
-                        field=self._fields[name]._description_string(self.env),
-                        value=repr(value),
-                    )
-                ) from None
+        check_dates(self, vals, ("request_date", "effective_date"))
         commands = vals.get("line_ids") or ()
         if not isinstance(commands, list | tuple):
             raise ValidationError(
@@ -235,20 +214,51 @@ class SaleSubscriptionAmendment(models.Model):
                     )
                 )
             if command[0] in (Command.CREATE, Command.UPDATE):
-                line_model._check_input_values(command[2])
+                line_model._ensure_valid_input(command[2])
 
-    def _check_submission(self):
-        """What a new amendment may say, and who may say it.
-
-        Created as a draft (it changes state through Apply or Cancel only);
-        requested today or earlier; another day than today, another submitter
-        or an override reason only by an amendment administrator.
-        """
+    def _ensure_submission_allowed(self):
+        """What a new amendment says, by whom: created as a draft (it changes
+        state through Apply or Cancel only), requested today or earlier;
+        another day than today, another submitter or an override reason only
+        by an amendment administrator."""
         today = user_today(self)
-        admin = self.env.user._is_amendment_admin()
         for amendment in self:
             if amendment.state != "draft":
                 raise UserError(self._created_as_draft_message())
+            amendment._ensure_admin_fields(
+                name
+                for name, unusual in (
+                    ("request_date", amendment.request_date != today),
+                    ("user_id", amendment.user_id != self.env.user),
+                    ("override_reason", bool(amendment.override_reason)),
+                )
+                if unusual
+            )
+        self._ensure_request_date_not_future()
+
+    def _ensure_admin_fields(self, names):
+        """Refuse a non-administrator any of ``ADMIN_FIELDS`` in ``names``."""
+        if self.env.user._is_amendment_admin():
+            return
+        messages = {
+            "request_date": self.env._(
+                "Only an administrator may set another request date."
+            ),
+            "user_id": self.env._(
+                "Only an administrator may submit an amendment on behalf of another "
+                "user."
+            ),
+            "override_reason": self.env._(
+                "Only an administrator may apply a late change."
+            ),
+        }
+        for name in names:
+            if name in messages:
+                raise AccessError(messages[name])
+
+    def _ensure_request_date_not_future(self):
+        today = user_today(self)
+        for amendment in self:
             if amendment.request_date > today:
                 raise ValidationError(
                     self.env._(
@@ -256,28 +266,9 @@ class SaleSubscriptionAmendment(models.Model):
                         date=format_date(self.env, amendment.request_date),
                     )
                 )
-            if admin:
-                continue
-            if amendment.request_date != today:
-                raise AccessError(self._request_date_access_message())
-            if amendment.user_id != self.env.user:
-                raise AccessError(self._submitter_access_message())
-            if amendment.override_reason:
-                raise AccessError(self._late_change_access_message())
 
     def _created_as_draft_message(self):
         return self.env._("An amendment is created as a draft; apply it.")
-
-    def _request_date_access_message(self):
-        return self.env._("Only an administrator may set another request date.")
-
-    def _submitter_access_message(self):
-        return self.env._(
-            "Only an administrator may submit an amendment on behalf of another user."
-        )
-
-    def _late_change_access_message(self):
-        return self.env._("Only an administrator may apply a late change.")
 
     def _default_name(self):
         return (
@@ -285,7 +276,7 @@ class SaleSubscriptionAmendment(models.Model):
         )
 
     def write(self, vals):
-        self._check_input_values(vals)
+        self._ensure_valid_input(vals)
         if "state" in vals and not is_internal(self, APPLY_CONTEXT):
             raise UserError(
                 self.env._("An amendment changes state through Apply or Cancel only.")
@@ -299,26 +290,13 @@ class SaleSubscriptionAmendment(models.Model):
                     "new amendment instead."
                 )
             )
-        if not self.env.user._is_amendment_admin():
-            if "request_date" in vals:
-                raise AccessError(self._request_date_access_message())
-            if "user_id" in vals:
-                raise AccessError(self._submitter_access_message())
-            if "override_reason" in vals:
-                raise AccessError(self._late_change_access_message())
+        self._ensure_admin_fields(set(vals))
         result = super().write(vals)
         if "request_date" in vals:
-            today = user_today(self)
-            if any(amendment.request_date > today for amendment in self):
-                raise ValidationError(
-                    self.env._(
-                        "The request date %(date)s is in the future.",
-                        date=format_date(self.env, vals["request_date"]),
-                    )
-                )
+            self._ensure_request_date_not_future()
         return result
 
-    def _check_lines_editable(self):
+    def _ensure_lines_editable(self):
         if any(amendment.state != "draft" for amendment in self):
             raise UserError(
                 self.env._(
@@ -332,7 +310,7 @@ class SaleSubscriptionAmendment(models.Model):
         if any(amendment.state == "done" for amendment in self):
             raise UserError(self.env._("A done amendment cannot be deleted."))
 
-    def _check_amendment_group(self):
+    def _ensure_amendment_user(self):
         if not self.env.user._is_amendment_user():
             raise AccessError(
                 self.env._("Only subscription-amendment users may amend subscriptions.")
@@ -345,13 +323,13 @@ class SaleSubscriptionAmendment(models.Model):
 
         All or nothing: one savepoint around the whole batch.
         """
-        self._check_amendment_group()
+        self._ensure_amendment_user()
         self.check_access("write")
         self._apply(user_today(self))
         return True
 
     def action_cancel(self):
-        self._check_amendment_group()
+        self._ensure_amendment_user()
         for amendment in self:
             if amendment.state not in ("draft", "scheduled"):
                 raise UserError(
@@ -384,79 +362,12 @@ class SaleSubscriptionAmendment(models.Model):
                     value=repr(vals),
                 )
             )
-        self._check_amendment_group()
+        self._ensure_amendment_user()
         with self.env.cr.savepoint():
             amendment = self.create(vals)  # which checks the values
-            self._check_prepared_quantities(vals)
+            self._ensure_prepared_quantities(vals)
             amendment.action_apply()
         return amendment
-
-    @api.model
-    def _preview(self, vals):
-        """What ``create_and_apply(vals)`` would do, computed without writing.
-
-        Returns a dict: ``amendment`` (an in-memory record), ``plan`` (the
-        rules' plan, None when applying would fail), ``decision`` (the notice
-        decision) and ``error`` (the message applying would raise, or False).
-        """
-        amendment = self.new(self._with_snapshots(vals))
-        result = {"amendment": amendment, "plan": None, "decision": None}
-        try:
-            self._check_prepared_quantities(vals)
-            result["plan"] = amendment._validate_and_plan()
-        except (UserError, ValidationError, AccessError) as error:
-            result["error"] = error.args[0]
-            return result
-        result["error"] = False
-        result["decision"] = amendment.subscription_id._notice_decision(
-            amendment.amendment_type, amendment.request_date
-        )
-        return result
-
-    @api.model
-    def _with_snapshots(self, vals):
-        """``vals`` with each changed line's snapshot, as ``create`` takes it."""
-        line_model = self.env["sale.subscription.amendment.line"]
-        commands = []
-        for command in vals.get("line_ids", []):
-            if command[0] == Command.CREATE:
-                line_vals = dict(command[2], old_quantity=0.0)
-                if line_vals.get("subscription_line_id"):
-                    line_vals.update(
-                        line_model._snapshot_values(
-                            self.env["sale.subscription.line"].browse(
-                                line_vals["subscription_line_id"]
-                            )
-                        )
-                    )
-                command = Command.create(line_vals)
-            commands.append(command)
-        return dict(vals, line_ids=commands)
-
-    @api.model
-    def _check_prepared_quantities(self, vals):
-        """Refuse lines prepared from a quantity that has changed since."""
-        for command in vals.get("line_ids", []):
-            line_vals = command[2] if command[0] == Command.CREATE else {}
-            if not line_vals.get("subscription_line_id") or (
-                "old_quantity" not in line_vals
-            ):
-                continue
-            line = self.env["sale.subscription.line"].browse(
-                line_vals["subscription_line_id"]
-            )
-            if float_compare(
-                line.product_uom_qty, line_vals["old_quantity"], precision_digits=6
-            ):
-                raise UserError(
-                    self.env._(
-                        "%(product)s changed since this amendment was prepared "
-                        "(%(old)s, now %(current)s). Prepare a new amendment.",
-                        product=line.product_id.display_name,
-                        old=line_vals["old_quantity"],
-                        current=line.product_uom_qty,
-                    )
-                )
 
     def action_view_moves(self):
         self.ensure_one()
@@ -488,510 +399,41 @@ class SaleSubscriptionAmendment(models.Model):
                     _logger.warning(
                         "Amendment %s not applied: %s", amendment.name, error
                     )
-                    amendment.message_post(
-                        body=self.env._(
-                            "Not applied on %(date)s: %(error)s",
-                            date=format_date(self.env, today),
-                            error=str(error),
-                        )
+                    self.env["sale.subscription.notes"]._log_not_applied(
+                        amendment, today, error
                     )
 
     # -- applying ------------------------------------------------------------
 
     def _apply(self, today):
+        """Apply the amendments, all or nothing (one savepoint), or schedule
+        those effective later. Each is judged on the lines the previous ones of
+        the batch left: two amendments of a subscription never plan from the
+        same quantities."""
         if not self:
             return
+        documents = self.env["account.move"]
+        notes = self.env["sale.subscription.notes"]
         with self.env.cr.savepoint():
             self._lock_for_apply()
             self._prefetch_for_apply()
-            plans, documents = {}, []
+            applied, prepared = self.browse(), []
             for amendment in self:
-                # judged on the lines the previous ones of the batch left (two
-                # amendments of a subscription never plan from the same quantities)
                 plan = amendment._validate_and_plan()
-                if amendment.effective_date > today:
+                if amendment._is_effective_later(today):
                     internal(amendment, APPLY_CONTEXT).write({"state": "scheduled"})
                     continue
-                plans[amendment] = plan
+                applied |= amendment
                 amendment._apply_lines(plan)
-                documents += amendment._prepare_documents(plan)
-            to_apply = self.browse([amendment.id for amendment in plans])
-            to_apply._create_documents(documents)
-            to_apply._log_applied(plans)
-            internal(to_apply, APPLY_CONTEXT).write({"state": "done"})
+                prepared += documents._prepare_amendment_documents(amendment, plan)
+            documents._create_amendment_documents(prepared)
+            applied.invalidate_recordset(["move_ids"])
+            notes._log_applied(applied)
+            internal(applied, APPLY_CONTEXT).write({"state": "done"})
 
-    def _lock_for_apply(self):
-        """Serialize amendments of a subscription: lock its row, ours, and the
-        documents of its periods from the effective date (an accountant's
-        reset to draft or reversal waits, or this waits for it).
+    # -- renamed in 18.0.1.1.0 (readme/HISTORY.md) -------------------------------
 
-        A concurrent attempt gets a clear error instead of computing from the
-        same old quantities or from documents being changed. ``FOR NO KEY
-        UPDATE``: what an UPDATE of the rows takes, so it conflicts with another
-        amendment's and with an accountant's changes, not with the key-share
-        locks that PostgreSQL takes on a subscription while one of its invoices
-        is posted (foreign key checks).
-        """
-
-        def lock(table, ids):
-            if ids:
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM %s WHERE id IN %s FOR NO KEY UPDATE NOWAIT",
-                        SQL.identifier(table),
-                        tuple(ids),
-                    )
-                )
-
-        busy = (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure)
-        try:
-            with mute_logger("odoo.sql_db"):
-                lock("sale_subscription", self.subscription_id.ids)
-                lock("sale_subscription_amendment", self.ids)
-        except busy:
-            raise UserError(
-                self.env._(
-                    "This subscription is being amended by someone else. "
-                    "Try again in a moment."
-                )
-            ) from None
-        # read once the subscriptions are ours: no amendment adds to them now
-        billing, credits = self.env["sale.subscription.ledger"]._documents(
-            self.subscription_id, min(self.mapped("effective_date"))
-        )
-        try:
-            with mute_logger("odoo.sql_db"):
-                lock("account_move", (billing | credits).ids)
-        except busy:
-            raise UserError(
-                self.env._(
-                    "The invoices of this subscription are being changed by someone "
-                    "else (posted, reset to draft, reversed). Try again in a moment."
-                )
-            ) from None
-        self.invalidate_recordset()
-        self.line_ids.invalidate_recordset()
-        self.subscription_id.sale_subscription_line_ids.invalidate_recordset()
-        (billing | credits).invalidate_recordset()
-        (billing | credits).invoice_line_ids.invalidate_recordset()
-
-    def _prefetch_for_apply(self):
-        """Read, in a few queries for the whole batch, what planning reads one
-        amendment at a time."""
-        self.line_ids.fetch(["subscription_line_id", "old_quantity", "new_quantity"])
-        self.subscription_id.sale_subscription_line_ids.fetch(
-            ["product_id", "product_uom_qty", "price_unit", "discount"]
-        )
-
-    def _validate_and_plan(self):
-        """Check everything, then ask the rules for the plan. Writes nothing."""
-        self.ensure_one()
-        if self.state not in ("draft", "scheduled"):
-            raise UserError(
-                self.env._(
-                    "Amendment %(name)s has already been applied or cancelled.",
-                    name=self.name,
-                )
-            )
-        subscription = self.subscription_id
-        if not subscription.in_progress:
-            raise UserError(
-                self.env._(
-                    "%(subscription)s is not running: only a started, open "
-                    "subscription can be amended.",
-                    subscription=subscription.display_name,
-                )
-            )
-        self._check_lines()
-        kind = self.amendment_type
-        if not kind:
-            raise UserError(self.env._("This amendment changes nothing."))
-        subscription._check_notice(kind, self.request_date, self.override_reason)
-        return self._plan()
-
-    def _check_lines(self):
-        """Input errors the user can fix, in their words (the rules re-check)."""
-        subscription = self.subscription_id
-        seen = set()
-        for line in self.line_ids:
-            if line.new_quantity < 0:
-                raise ValidationError(
-                    self.env._(
-                        "The new quantity of %(product)s cannot be negative.",
-                        product=line.product_id.display_name,
-                    )
-                )
-            if line.subscription_line_id:
-                if line.subscription_line_id.sale_subscription_id != subscription:
-                    raise ValidationError(
-                        self.env._("A changed line belongs to another subscription.")
-                    )
-                if line.subscription_line_id in seen:
-                    raise ValidationError(
-                        self.env._(
-                            "%(product)s is changed twice in this amendment.",
-                            product=line.product_id.display_name,
-                        )
-                    )
-                seen.add(line.subscription_line_id)
-                current = line.subscription_line_id.product_uom_qty
-                if float_compare(current, line.old_quantity, precision_digits=6):
-                    raise UserError(
-                        self.env._(
-                            "%(product)s changed since this amendment was prepared "
-                            "(%(old)s, now %(current)s). Prepare a new amendment.",
-                            product=line.product_id.display_name,
-                            old=line.old_quantity,
-                            current=current,
-                        )
-                    )
-            elif line.price_unit <= 0 and line.new_quantity > 0:
-                raise ValidationError(
-                    self.env._(
-                        "Set a unit price for the new add-on %(product)s.",
-                        product=line.product_id.display_name,
-                    )
-                )
-            if line.product_id.company_id and line.product_id.company_id != (
-                subscription.company_id
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "%(product)s belongs to another company.",
-                        product=line.product_id.display_name,
-                    )
-                )
-
-    def _plan(self):
-        """The rules' plan for this amendment, from the ledger (no write)."""
-        self.ensure_one()
-        subscription = self.subscription_id
-        periods = self.env["sale.subscription.ledger"]._billed_periods(
-            subscription, self.effective_date, self._document_date()
-        )
-        try:
-            return rules.make_plan(
-                self._old_rule_lines(),
-                self._new_rule_lines(),
-                self.effective_date,
-                periods,
-                request_date=self.request_date,
-                contract_start=subscription.date_start,
-                renewal_date=subscription._renewal_date_after(self.request_date),
-                digits=self.currency_id.decimal_places,
-                convention=self.company_id.amendment_proration_convention,
-                cancel_renewal=self.cancel_renewal,
-                price_digits=self.env["decimal.precision"].precision_get(
-                    "Product Price"
-                ),
-            )
-        except rules.RuleError as error:
-            raise self._rule_error(error) from error
-
-    def _document_date(self):
-        """The invoice date of the documents: the effective date, or the day
-        the change was requested if later."""
-        return max(self.effective_date, self.request_date)
-
-    def _rule_error(self, error):
-        """A rules error, said in the user's language."""
-        if error.field == "effective_date":
-            renewal = self.subscription_id._renewal_date_after(self.request_date)
-            return ValidationError(
-                self.env._(
-                    "The effective date %(effective)s must lie between the request "
-                    "date %(request)s (and the contract start %(start)s) and the "
-                    "renewal date %(renewal)s.",
-                    effective=format_date(self.env, self.effective_date),
-                    request=format_date(self.env, self.request_date),
-                    start=format_date(self.env, self.subscription_id.date_start),
-                    renewal=renewal and format_date(self.env, renewal) or "-",
-                )
-            )
-        if error.field == "line_ids":
-            return ValidationError(self.env._("This amendment changes nothing."))
-        if error.field == "quantity":
-            return ValidationError(
-                self.env._("Quantities must be finite numbers, zero or more.")
-            )
-        if error.field == "price_unit":
-            return ValidationError(
-                self.env._("Every changed line needs a finite, positive unit price.")
-            )
-        return ValidationError(
-            self.env._("Invalid amendment (%(detail)s).", detail=error.message)
-        )
-
-    # -- rules inputs --------------------------------------------------------
-
-    def _old_rule_lines(self):
-        return [
-            line._rule_line()
-            for line in self.subscription_id.sale_subscription_line_ids
-        ]
-
-    def _new_rule_lines(self):
-        changed = {
-            line.subscription_line_id: line
-            for line in self.line_ids
-            if line.subscription_line_id
-        }
-        new_lines = []
-        for sub_line in self.subscription_id.sale_subscription_line_ids:
-            change = changed.get(sub_line)
-            quantity = change.new_quantity if change else sub_line.product_uom_qty
-            new_lines.append(sub_line._rule_line(quantity=quantity))
-        for line in self.line_ids.filtered(lambda line: not line.subscription_line_id):
-            new_lines.append(
-                rules.Line(
-                    key=line._rule_key(),
-                    product=line.product_id.id,
-                    quantity=rules.to_decimal(line.new_quantity),
-                    price_unit=rules.to_decimal(line.price_unit),
-                    name=line.product_id.display_name,
-                )
-            )
-        return new_lines
-
-    # -- writing -------------------------------------------------------------
-
-    def _apply_lines(self, plan):
-        """Write the new subscription lines (through the amendment path only)."""
-        self.ensure_one()
-        subscription = internal(self.subscription_id, APPLY_CONTEXT)
-        new_quantities = {line.key: float(line.quantity) for line in plan.new_lines}
-        commands = []
-        for sub_line in subscription.sale_subscription_line_ids:
-            quantity = new_quantities.get(sub_line.id, 0.0)
-            if quantity <= 0:
-                commands.append(Command.unlink(sub_line.id))
-            elif float_compare(quantity, sub_line.product_uom_qty, precision_digits=6):
-                # subscription_oca recomputes the discount from the pricelist
-                # when the quantity changes: the line keeps its own
-                commands.append(
-                    Command.update(
-                        sub_line.id,
-                        {"product_uom_qty": quantity, "discount": sub_line.discount},
-                    )
-                )
-        for line in self.line_ids.filtered(
-            lambda line: not line.subscription_line_id and line.new_quantity > 0
-        ):
-            commands.append(
-                Command.create(
-                    {
-                        "product_id": line.product_id.id,
-                        "product_uom_qty": line.new_quantity,
-                        "price_unit": line.price_unit,
-                        "amendment_line_id": line.id,
-                    }
-                )
-            )
-        vals = {"sale_subscription_line_ids": commands} if commands else {}
-        if self.cancel_renewal:
-            vals["auto_renew"] = False
-        if vals:
-            subscription.write(vals)
-        # new add-ons: remember which subscription line they became
-        for sub_line in subscription.sale_subscription_line_ids.filtered(
-            "amendment_line_id"
-        ):
-            if sub_line.amendment_line_id in self.line_ids:
-                sub_line.amendment_line_id.subscription_line_id = sub_line
-
-    # -- accounting: the documents ---------------------------------------------
-
-    def _prepare_documents(self, plan):
-        """(origin, account.move values) pairs: one credit note per corrected
-        document, one invoice per billed period with additions, each built by
-        the document it comes from. Runs after the subscription lines changed
-        (a new add-on has its line)."""
-        self.ensure_one()
-        moves = self.env["account.move"].sudo()
-        amendment = self.with_company(self.company_id)
-        invoice_date = self._document_date()
-        documents = []
-        for groups, build in (
-            (plan.credits_by_invoice(), "_prepare_amendment_refund_values"),
-            (plan.invoices_by_period(), "_prepare_amendment_invoice_values"),
-        ):
-            for ref, lines in groups.items():
-                origin = moves.browse(ref)
-                values = getattr(origin, build)(
-                    amendment._in_partner_language(origin), lines, invoice_date
-                )
-                documents.append((origin, values))
-        return documents
-
-    def _in_partner_language(self, document):
-        return self.with_context(
-            lang=document.partner_id.lang or self.env.lang or "en_US"
-        )
-
-    def _create_documents(self, documents):
-        """Create the planned documents (``(origin, values)`` pairs) in their
-        company; post them if their company says so, unless their origin is a
-        draft (they are matched with it when it is posted).
-
-        The one sudo() that creates accounting documents: account managers
-        amend contracts but may only read invoices. It runs after
-        ``action_apply``'s group and record-rule checks (or in the cron), on
-        values built from the amendment's own subscription and its documents.
-        A document that cannot be posted stays in draft, with the reason in
-        its chatter, for an accountant to post.
-        """
-        moves = to_post = self.env["account.move"].sudo()
-        by_company = defaultdict(list)
-        for origin, vals in documents:
-            by_company[origin.company_id].append((origin, vals))
-        for company, pairs in by_company.items():
-            created = moves.with_company(company).create([vals for _o, vals in pairs])
-            moves |= created
-            for move, (origin, _vals) in zip(created, pairs, strict=True):
-                if (
-                    company.amendment_auto_post
-                    and move.auto_post == "no"
-                    and origin.state == "posted"
-                ):
-                    to_post |= move
-        # created in another environment: read them afresh from ours
-        self.invalidate_recordset(["move_ids"])
-        if not to_post:
-            return moves
-        try:
-            # the whole batch at once (credit notes reconciled in one plan) ...
-            with self.env.cr.savepoint():
-                to_post.action_post()
-            return moves
-        except (UserError, ValidationError) as error:
-            # ... or, when one cannot be posted, one by one: the others are posted
-            _logger.info("Posting the batch one by one: %s", error)
-        for move in to_post:
-            try:
-                with self.env.cr.savepoint():
-                    move.action_post()
-            except (UserError, ValidationError) as error:
-                _logger.warning(
-                    "%s not posted automatically: %s", move.display_name, error
-                )
-                move.message_post(
-                    body=self.env._(
-                        "Not posted automatically: %(error)s", error=str(error)
-                    )
-                )
-        return moves
-
-    def _document_journal(self, invoice):
-        return invoice.company_id.amendment_journal_id or invoice.journal_id
-
-    def _subscription_line_for_key(self, key):
-        """The subscription line behind a rules key (a new add-on's, once created)."""
-        if isinstance(key, tuple):
-            return self.line_ids.browse(key[1]).subscription_line_id
-        # the keys are lines read under the lock, and none is deleted here (a
-        # removed line is only detached from the subscription): no exists()
-        # query per document line
-        return self.env["sale.subscription.line"].browse(key)
-
-    def _document_line_label(self, line):
-        """``Users: 10 → 6 (−4) · 10/07/2024 – 05/08/2024 (87 %)``, in the
-        partner's language (the context's ``lang``)."""
-        product = self.env["product.product"].browse(line.product)
-
-        def number(value, sign=False):
-            decimals = max(0, -value.normalize().as_tuple().exponent)
-            text = formatLang(self.env, float(value), digits=decimals)
-            if sign and value > 0:
-                text = "+" + text
-            return text.replace("-", "−")
-
-        return self.env._(
-            "%(product)s: %(old)s → %(new)s (%(delta)s) · %(start)s – %(end)s "
-            "(%(percent)s %%)",
-            product=product.with_context(lang=self.env.lang).name,
-            old=number(line.old_quantity),
-            new=number(line.new_quantity),
-            delta=number(line.new_quantity - line.old_quantity, sign=True),
-            start=format_date(self.env, line.since),
-            end=format_date(self.env, line.period_end),
-            percent=line.percent,
-        )
-
-    def _log_applied(self, plans):
-        """Who changed what, and when, on the amendments and their subscriptions.
-
-        Notes logged in one batch per model (a note notifies no one, so
-        ``message_post`` would only add queries). ``plans``: amendment → plan.
-        """
-        self.move_ids.mapped("name")  # one read of the documents for the batch
-        notes = {
-            amendment: amendment._applied_note(plans[amendment]) for amendment in self
-        }
-        self._message_log_batch(
-            bodies={amendment.id: note for amendment, note in notes.items()}
-        )
-        # a subscription amended twice in the batch gets one note per amendment
-        rounds = []
-        for amendment, note in notes.items():
-            subscription_id = amendment.subscription_id.id
-            body = Markup("%s<p>%s</p>") % (note, amendment._get_html_link())
-            batch = next(
-                (batch for batch in rounds if subscription_id not in batch), None
-            )
-            if batch is None:
-                batch = {}
-                rounds.append(batch)
-            batch[subscription_id] = body
-        for bodies in rounds:
-            self.subscription_id.browse(list(bodies))._message_log_batch(bodies=bodies)
-
-    def _applied_note(self, plan):
-        """The note telling what the amendment changed and which documents it made."""
-        self.ensure_one()
-        changes = Markup("").join(
-            Markup("<li>%s: %s → %s</li>")
-            % (
-                line.product_id.display_name,
-                format_quantity(line.old_quantity),
-                format_quantity(line.new_quantity),
-            )
-            for line in self.line_ids
-            if float_compare(line.old_quantity, line.new_quantity, precision_digits=6)
-        )
-        if self.cancel_renewal:
-            changes += Markup("<li>%s</li>") % self.env._(
-                "Does not renew at the end of the term"
-            )
-        documents = Markup(", ").join(
-            move._get_html_link(
-                title=move.name if move.name != "/" else move.display_name
-            )
-            for move in self.move_ids
-        )
-        body = Markup("<p>%s</p><ul>%s</ul>") % (
-            self.env._(
-                "Amendment %(amendment)s, submitted by %(submitter)s on "
-                "%(request_date)s, applied by %(user)s, effective %(date)s.",
-                amendment=self.name,
-                submitter=self.user_id.name,
-                request_date=format_date(self.env, self.request_date),
-                user=self.env.user.name,
-                date=format_date(self.env, self.effective_date),
-            ),
-            changes,
-        )
-        if documents:
-            body += Markup("<p>%s %s</p>") % (self.env._("Documents:"), documents)
-        if (
-            self.override_reason
-            and not self.subscription_id._notice_decision(
-                self.amendment_type, self.request_date
-            ).accepted
-        ):
-            body += Markup("<p>%s</p>") % self.env._(
-                "Late change accepted by an administrator after the notice deadline "
-                "%(deadline)s: %(reason)s",
-                deadline=format_date(self.env, self.notice_deadline),
-                reason=self.override_reason,
-            )
-        return body
+    _check_amendment_group = deprecated_alias("_ensure_amendment_user")
+    _check_input_values = deprecated_alias("_ensure_valid_input")
+    _check_submission = deprecated_alias("_ensure_submission_allowed")
+    _check_lines_editable = deprecated_alias("_ensure_lines_editable")

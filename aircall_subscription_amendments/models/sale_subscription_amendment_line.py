@@ -1,15 +1,17 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-import math
+"""A line an amendment changes (or adds): its snapshot of the subscription line,
+and what it may say."""
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..rules import MAX_QUANTITY
-from ..tools import check_ids
+from ..tools import deprecated_alias
+from . import sale_subscription_amendment_line_mixin  # noqa: F401 (defined first)
 
 
 class SaleSubscriptionAmendmentLine(models.Model):
     _name = "sale.subscription.amendment.line"
+    _inherit = "sale.subscription.amendment.line.mixin"
     _description = "Subscription amendment line"
     _order = "amendment_id, id"
     _check_company_auto = True
@@ -20,105 +22,35 @@ class SaleSubscriptionAmendmentLine(models.Model):
         index=True,
         ondelete="cascade",
     )
+    subscription_id = fields.Many2one(related="amendment_id.subscription_id")
     company_id = fields.Many2one(related="amendment_id.company_id", store=True)
     currency_id = fields.Many2one(related="amendment_id.currency_id")
     subscription_line_id = fields.Many2one(
-        comodel_name="sale.subscription.line",
-        string="Subscription line",
-        index="btree_not_null",
-        ondelete="set null",
-        help="The subscription line changed; empty for a new add-on.",
+        string="Subscription line", index="btree_not_null", ondelete="set null"
     )
-    product_id = fields.Many2one(
-        comodel_name="product.product",
-        required=True,
-        check_company=True,
-        domain="[('sale_ok', '=', True)]",
-    )
-    old_quantity = fields.Float(
-        digits="Product Unit of Measure",
-        readonly=True,
-        help="The quantity when the amendment was created.",
-    )
+    old_quantity = fields.Float(help="The quantity when the amendment was created.")
     new_quantity = fields.Float(
-        digits="Product Unit of Measure",
-        help="The quantity after the change; 0 removes the line.",
+        help="The quantity after the change; 0 removes the line."
     )
-    quantity_delta = fields.Float(
-        string="Change",
-        digits="Product Unit of Measure",
-        compute="_compute_quantity_delta",
-        store=True,
-    )
+    quantity_delta = fields.Float(store=True)
     price_unit = fields.Float(
-        string="Unit price",
-        digits="Product Price",
-        help="The subscription line's unit price; a new add-on needs its own.",
+        help="The subscription line's unit price; a new add-on needs its own."
     )
-    discount = fields.Float(string="Discount (%)", digits="Discount", readonly=True)
-
-    @api.depends("old_quantity", "new_quantity")
-    def _compute_quantity_delta(self):
-        for line in self:
-            line.quantity_delta = line.new_quantity - line.old_quantity
 
     def write(self, vals):
-        self._check_input_values(vals)
+        self._ensure_valid_input(vals)
         if set(vals) - {"subscription_line_id"}:
-            self.amendment_id._check_lines_editable()
+            self.amendment_id._ensure_lines_editable()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_applied(self):
-        self.amendment_id._check_lines_editable()
-
-    @api.model
-    def _check_input_values(self, vals):
-        """The values as a client sent them, before the ORM converts them (RPC
-        clients may send text, NaN, 1e12 or unknown ids): ids of existing
-        records; quantities and prices finite numbers, zero or more, and a
-        quantity at most ``rules.MAX_QUANTITY``."""
-        check_ids(self, vals)
-        for name in ("new_quantity", "price_unit"):
-            value = vals.get(name)
-            if value is None or value is False:
-                continue
-            label = self._fields[name]._description_string(self.env)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not math.isfinite(value)
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "%(field)s must be a number, not %(value)s.",
-                        field=label,
-                        value=repr(value),
-                    )
-                )
-            if value < 0:
-                raise ValidationError(
-                    self.env._(
-                        "%(field)s cannot be negative (%(value)s).",
-                        field=label,
-                        value=value,
-                    )
-                )
-            if name == "new_quantity" and value > MAX_QUANTITY:
-                maximum = f"{MAX_QUANTITY:,}"
-                raise ValidationError(
-                    self.env._(
-                        "%(field)s cannot exceed %(max)s (%(value)s).",
-                        field=label,
-                        max=maximum,
-                        value=value,
-                    )
-                )
+        self.amendment_id._ensure_lines_editable()
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_input_values(vals)
+            self._ensure_valid_input(vals)
         lines = self.env["sale.subscription.line"].browse(
             [
                 vals["subscription_line_id"]
@@ -137,11 +69,11 @@ class SaleSubscriptionAmendmentLine(models.Model):
         # checked on the values the records hold, defaults from the context included
         with self.env.cr.savepoint():
             lines = super().create(vals_list)
-            lines.amendment_id._check_lines_editable()
-            lines._check_snapshot()
+            lines.amendment_id._ensure_lines_editable()
+            lines._ensure_snapshot()
         return lines
 
-    def _check_snapshot(self):
+    def _ensure_snapshot(self):
         """A changed line holds its subscription line's snapshot (set by ``create``
         from the given subscription line, not from a context default)."""
         for line in self.filtered("subscription_line_id"):
@@ -211,15 +143,8 @@ class SaleSubscriptionAmendmentLine(models.Model):
         self.ensure_one()
         return self.subscription_line_id.id or ("new", self.id)
 
-    @api.model
-    def _snapshot_values(self, subscription_line):
-        """What an amendment line copies from the subscription line it changes.
+    # -- renamed in 18.0.1.1.0 (readme/HISTORY.md) -------------------------------
 
-        Price changes are not amendments: the price is the line's own.
-        """
-        return {
-            "product_id": subscription_line.product_id.id,
-            "old_quantity": subscription_line.product_uom_qty,
-            "price_unit": subscription_line.price_unit,
-            "discount": subscription_line.discount,
-        }
+    _check_numbers = deprecated_alias("_ensure_valid_input")
+    _check_input_values = deprecated_alias("_ensure_valid_input")
+    _check_snapshot = deprecated_alias("_ensure_snapshot")

@@ -200,17 +200,25 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 if period is None or len(moves) > 1:
                     unknown |= moves
                     continue
-                moves.write(
-                    {
-                        "subscription_billed_id": subscription.id,
-                        "subscription_period_start": period[0],
-                        "subscription_period_next_start": period[1],
-                    }
-                )
-                moves.invoice_line_ids._link_subscription_lines(
-                    subscription.sale_subscription_line_ids
-                )
+                self._stamp(subscription, moves, *period)
         return unknown
+
+    @api.model
+    def _stamp(self, subscription, moves, start, next_start):
+        """Record on ``moves`` that they bill ``subscription``'s period ``[start,
+        next_start)``, and link their lines to the subscription lines they bill."""
+        moves.write(
+            {
+                "subscription_billed_id": subscription.id,
+                "subscription_period_start": start,
+                "subscription_period_next_start": next_start,
+            }
+        )
+        for move in moves:
+            # each subscription line is matched once per invoice
+            move.invoice_line_ids._link_subscription_lines(
+                subscription.sale_subscription_line_ids
+            )
 
     @api.model
     def _recurrence_periods(self, subscription, invoices):

@@ -62,22 +62,15 @@ class SaleSubscriptionLine(models.Model):
         with self.env.cr.savepoint():
             lines = super().create(vals_list)
             running = lines.sale_subscription_id._amended_only()
-            running._check_direct_line_edit()
-        for subscription in running:
-            subscription._log_direct_line_edit(
-                [
-                    (line.product_id, 0.0, line.product_uom_qty)
-                    for line in lines
-                    if line.sale_subscription_id == subscription
-                ]
-            )
+            running._ensure_lines_through_amendments()
+        lines._log_direct_edits(running, lambda line: (0.0, line.product_uom_qty))
         return lines
 
     def write(self, vals):
         edited, running = self._directly_edited(vals)
         if not edited:
             return super().write(vals)
-        running._check_direct_line_edit()
+        running._ensure_lines_through_amendments()
         before = {
             line: (line.sale_subscription_id, line.product_id, line.product_uom_qty)
             for line in edited
@@ -92,21 +85,29 @@ class SaleSubscriptionLine(models.Model):
             changes[line.sale_subscription_id].append(
                 (line.product_id, 0.0, line.product_uom_qty)
             )
+        notes = self.env["sale.subscription.notes"]
         for subscription in running:
-            subscription._log_direct_line_edit(changes[subscription])
+            notes._log_direct_line_edit(subscription, changes[subscription])
         return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_running_contract(self):
         running = self.sale_subscription_id._amended_only()
-        running._check_direct_line_edit()
+        running._ensure_lines_through_amendments()
+        self._log_direct_edits(running, lambda line: (line.product_uom_qty, 0.0))
+
+    def _log_direct_edits(self, running, quantities):
+        """Log on each of the ``running`` contracts its lines among these, with
+        ``quantities(line)``: (old quantity, new quantity)."""
+        notes = self.env["sale.subscription.notes"]
         for subscription in running:
-            subscription._log_direct_line_edit(
+            notes._log_direct_line_edit(
+                subscription,
                 [
-                    (line.product_id, line.product_uom_qty, 0.0)
+                    (line.product_id, *quantities(line))
                     for line in self
                     if line.sale_subscription_id == subscription
-                ]
+                ],
             )
 
     def _directly_edited(self, vals):

@@ -1,19 +1,19 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+"""A subscription template's contract term and notice days: administrators set
+them; a template that gets a term brings its contracts under the notice rule."""
 
-TERM_UNITS = [
-    ("day", "Day(s)"),
-    ("week", "Week(s)"),
-    ("month", "Month(s)"),
-    ("year", "Year(s)"),
-]
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from ..tools import TERM_UNITS, check_numbers, deprecated_alias, non_negative
+
 #: what a template says about contract terms, and its values when it says nothing
 TERM_DEFAULTS = {"term_interval": 0, "term_unit": "month", "notice_days": 0}
 
 
 class SaleSubscriptionTemplate(models.Model):
     _inherit = "sale.subscription.template"
+    _sql_constraints = [non_negative("term_interval"), non_negative("notice_days")]
 
     term_interval = fields.Integer(
         string="Contract term",
@@ -37,34 +37,25 @@ class SaleSubscriptionTemplate(models.Model):
     def _compute_user_is_amendment_admin(self):
         self.user_is_amendment_admin = self.env.user._is_amendment_admin()
 
-    @api.constrains("term_interval", "notice_days")
-    def _check_term_and_notice(self):
-        for template in self:
-            if template.term_interval < 0 or template.notice_days < 0:
-                raise ValidationError(
-                    self.env._(
-                        "The contract term and the notice days of %(template)s "
-                        "cannot be negative.",
-                        template=template.name,
-                    )
-                )
-
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_numbers(self, vals, ("term_interval", "notice_days"))
         if self.env.user._is_amendment_admin():
             return super().create(vals_list)
         # checked on the values the records hold, defaults from the context included
         with self.env.cr.savepoint():
             templates = super().create(vals_list)
             for template in templates:
-                template._check_term_access(
+                template._ensure_term_access(
                     {fname: template[fname] for fname in TERM_DEFAULTS}, TERM_DEFAULTS
                 )
         return templates
 
     def write(self, vals):
+        check_numbers(self, vals, ("term_interval", "notice_days"))
         for template in self:
-            template._check_term_access(
+            template._ensure_term_access(
                 vals, {fname: template[fname] for fname in TERM_DEFAULTS}
             )
         opting_in = (
@@ -80,7 +71,7 @@ class SaleSubscriptionTemplate(models.Model):
             )._follow_template_term()
         return result
 
-    def _check_term_access(self, vals, current):
+    def _ensure_term_access(self, vals, current):
         """Terms and notice days are set by subscription-amendment administrators."""
         if self.env.user._is_amendment_admin():
             return
@@ -94,3 +85,7 @@ class SaleSubscriptionTemplate(models.Model):
                     "contract term or the notice days of a subscription template."
                 )
             )
+
+    # -- renamed in 18.0.1.1.0 (readme/HISTORY.md) -------------------------------
+
+    _check_term_access = deprecated_alias("_ensure_term_access")

@@ -3,17 +3,7 @@
 from .calendar import UNITS, notice_deadline, renewal_date, term_boundary, term_bounds
 from .errors import RuleError
 from .notice import AmendmentKind, NoticeDecision, classify, decide
-from .plan import (
-    MAX_QUANTITY,
-    BilledDocument,
-    BilledPeriod,
-    DocumentLine,
-    InvoicedLine,
-    Line,
-    Plan,
-    make_plan,
-    to_decimal,
-)
+from .plan import make_plan
 from .proration import (
     ACTUAL_DAYS,
     CONVENTIONS,
@@ -22,6 +12,17 @@ from .proration import (
     prorate,
     round_amount,
     share,
+)
+from .values import (
+    MAX_QUANTITY,
+    BilledDocument,
+    BilledPeriod,
+    DocumentLine,
+    InvoicedLine,
+    Line,
+    Plan,
+    net_price,
+    to_decimal,
 )
 
 __all__ = [
@@ -55,5 +56,6 @@ __all__ = [
     "Line",
     "Plan",
     "make_plan",
+    "net_price",
     "to_decimal",
 ]

@@ -19,202 +19,23 @@ invoice will simply use the new quantities (``Plan.new_lines``).
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
 from .errors import RuleError
 from .notice import AmendmentKind, classify
 from .proration import ACTUAL_DAYS, CONVENTIONS, _check_digits, round_amount, share
-
-# Decimal arithmetic that never rounds (products of prices and discounts).
-_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
-_ZERO = Decimal(0)
-#: the largest quantity an amendment may set on a line: more is a typo (1e12
-#: users), and would also take amounts past what a float holds to the cent
-MAX_QUANTITY = Decimal(1_000_000)
-
-
-def _to_decimal(value: Any, field: str) -> Any:
-    """Coerce an int or float to Decimal; leave Decimal and None as they are."""
-    if isinstance(value, Decimal) or value is None:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))  # the shortest decimal that round-trips
-    raise RuleError(field, f"must be a Decimal, got {value!r}")
-
-
-def to_decimal(value: float | int | Decimal | None) -> Decimal:
-    """A number from the outside (an ORM float, say) as the Decimal it stands for.
-
-    Floats go through their shortest repr, so 10.1 gives Decimal("10.1"); None is 0.
-    """
-    return _to_decimal(value if value is not None else 0, "value")
-
-
-def _coerce(instance: Any, *fields: str) -> None:
-    for field in fields:
-        object.__setattr__(
-            instance, field, _to_decimal(getattr(instance, field), field)
-        )
-
-
-@dataclass(frozen=True)
-class Line:
-    """A subscription line. ``key`` identifies it: a record id, or any hashable for a new add-on."""
-
-    key: Hashable
-    product: Any
-    quantity: Decimal
-    price_unit: Decimal
-    discount: Decimal = _ZERO
-    name: str = ""
-
-    def __post_init__(self):
-        _coerce(self, "quantity", "price_unit", "discount")
-
-    @property
-    def net_price(self) -> Decimal:
-        """Unit price after discount, exact: price_unit × (1 − discount / 100)."""
-        if not self.discount:
-            return self.price_unit
-        return _EXACT.multiply(self.price_unit, 100 - self.discount).scaleb(-2, _EXACT)
-
-
-@dataclass(frozen=True)
-class InvoicedLine:
-    """What one billing document charged for one subscription line, net of the
-    credits against that document.
-
-    ``price_unit``: the net unit price for the whole period, as the document
-    charged it (after discount, in its currency). ``quantity``: the units it
-    billed, less the units credited against it. ``remaining_amount``: what it
-    billed, less what was credited against it; it caps the credits (None: no
-    cap). ``ref``: the document line.
-    """
-
-    key: Hashable
-    price_unit: Decimal
-    quantity: Decimal
-    remaining_amount: Decimal | None = None
-    ref: Any = None
-
-    def __post_init__(self):
-        _coerce(self, "price_unit", "quantity", "remaining_amount")
-
-
-@dataclass(frozen=True)
-class BilledDocument:
-    """A document that bills part of a period after its invoice (an upgrade
-    invoice): ``ref``, the first day it bills (``billed_from``; None: the
-    period's start) and its lines."""
-
-    ref: Any
-    billed_from: date | None = None
-    lines: tuple[InvoicedLine, ...] = ()
-
-    def __post_init__(self):
-        object.__setattr__(self, "lines", tuple(self.lines))
-
-
-@dataclass(frozen=True)
-class BilledPeriod:
-    """A period ``[start, next_start)`` billed by the invoice ``invoice_ref``.
-
-    ``lines``: what that invoice billed. ``documents``: the later documents
-    billing the period (upgrade invoices), newest first. ``rate``: units of the
-    period's currency per unit of the subscription's, for the new units' prices.
-    """
-
-    invoice_ref: Any
-    start: date
-    next_start: date
-    lines: tuple[InvoicedLine, ...] = ()
-    documents: tuple[BilledDocument, ...] = ()
-    rate: Decimal = Decimal(1)
-
-    def __post_init__(self):
-        object.__setattr__(self, "lines", tuple(self.lines))
-        object.__setattr__(self, "documents", tuple(self.documents))
-        _coerce(self, "rate")
-
-    def billing_documents(self) -> tuple[BilledDocument, ...]:
-        """Every document billing the period, newest first: the invoice last."""
-        return (*self.documents, BilledDocument(self.invoice_ref, None, self.lines))
-
-
-@dataclass(frozen=True)
-class DocumentLine:
-    """One line of a credit note or of an invoice that the amendment creates.
-
-    ``invoice_ref``: the document a credit corrects, or the period's invoice
-    (the origin of an invoice line). ``quantity``: the units changed on that
-    document. ``price_unit``: the net unit price for the whole period.
-    ``since``: the first day the line covers; ``period_end`` the last
-    (inclusive). ``amount``: ``quantity × price_unit × share``, rounded once, > 0.
-    ``unit_amount``: the prorated unit price, rounded to the price precision;
-    ``rounding``: what makes ``quantity × unit_amount``, rounded to the
-    currency as a document line is, exactly ``amount``.
-    """
-
-    direction: Literal["credit", "invoice"]
-    invoice_ref: Any
-    key: Hashable
-    product: Any
-    name: str
-    old_quantity: Decimal
-    new_quantity: Decimal
-    quantity: Decimal
-    price_unit: Decimal
-    period_start: date
-    period_end: date
-    share: Fraction
-    amount: Decimal
-    source_ref: Any = None
-    since: date | None = None
-    unit_amount: Decimal | None = None
-    rounding: Decimal = _ZERO
-
-    @property
-    def percent(self) -> Decimal:
-        """The share as a whole percentage, half up: 87 for 27/31."""
-        return round_amount(self.share * 100, 0)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Everything an amendment produces: documents to create and the new lines."""
-
-    kind: AmendmentKind
-    credit_lines: tuple[DocumentLine, ...]
-    invoice_lines: tuple[DocumentLine, ...]
-    new_lines: tuple[Line, ...]
-
-    def credits_by_invoice(self) -> dict[Any, tuple[DocumentLine, ...]]:
-        """Credit lines grouped by the invoice they correct: one credit note each."""
-        return _group(self.credit_lines)
-
-    def invoices_by_period(self) -> dict[Any, tuple[DocumentLine, ...]]:
-        """Invoice lines grouped by their period's invoice: one new invoice each."""
-        return _group(self.invoice_lines)
-
-    @property
-    def total_credit(self) -> Decimal:
-        return sum((line.amount for line in self.credit_lines), _ZERO)
-
-    @property
-    def total_invoice(self) -> Decimal:
-        return sum((line.amount for line in self.invoice_lines), _ZERO)
-
-
-def _group(lines: Sequence[DocumentLine]) -> dict[Any, tuple[DocumentLine, ...]]:
-    groups: dict[Any, list[DocumentLine]] = {}
-    for line in lines:
-        groups.setdefault(line.invoice_ref, []).append(line)
-    return {ref: tuple(group) for ref, group in groups.items()}
-
+from .values import (
+    _EXACT,
+    _ZERO,
+    MAX_QUANTITY,
+    BilledPeriod,
+    DocumentLine,
+    InvoicedLine,
+    Line,
+    Plan,
+)
 
 # -- validation -------------------------------------------------------------
 

@@ -5,12 +5,14 @@ No demo data is used, and every date is explicit: subscription_oca's
 ``date.today()`` field defaults are evaluated at import time.
 """
 
+import unittest
 from datetime import date
 
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import TransactionCase
+from odoo.service import server
+from odoo.tests import HttpCase, TransactionCase
 
 
 class SubscriptionCase(TransactionCase):
@@ -178,3 +180,16 @@ class SubscriptionCase(TransactionCase):
                 }
             )
         )
+
+
+class LiveServerCase(HttpCase):
+    """Tests that call the test server (XML-RPC, a browser): skipped, with the
+    reason, when pytest-odoo runs without an HTTP server."""
+
+    def setUp(self):
+        super().setUp()
+        if server.server is None:
+            raise unittest.SkipTest(
+                "no Odoo HTTP server: run pytest-odoo with --odoo-http "
+                "(scripts/test.sh does)"
+            )

@@ -11,24 +11,23 @@ Needs pytest-odoo's ``--odoo-http`` (scripts/test.sh gives it); skipped without.
 """
 
 import math
-import unittest
 import xmlrpc.client
 from contextlib import closing
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
-from odoo.service import server
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
 from .. import tools
+from .common import LiveServerCase
 from .common_security import ADMIN_GROUP, ALL_DOCUMENTS, ROLES, RolesCase
 
 YES, NO = True, False
 REASON = "Customer's written request of last month, lost in the mail"
 
 
-class RpcCase(HttpCase, RolesCase):
+class RpcCase(LiveServerCase, RolesCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -67,14 +66,6 @@ class RpcCase(HttpCase, RolesCase):
         cls.closed_stage = cls.env["sale.subscription.stage"].search(
             [("type", "=", "post")], limit=1
         )
-
-    def setUp(self):
-        super().setUp()
-        if server.server is None:
-            raise unittest.SkipTest(
-                "no Odoo HTTP server: run pytest-odoo with --odoo-http "
-                "(scripts/test.sh does)"
-            )
 
     @classmethod
     def _users(cls, subscription):

@@ -273,7 +273,7 @@ class TestCreditNote(AccountingCase):
                 move_class, "action_post", side_effect=UserError("Missing bank account")
             ),
             self.assertLogs(
-                "odoo.addons.aircall_subscription_amendments.models.sale_subscription_amendment",
+                "odoo.addons.aircall_subscription_amendments.models.account_move",
                 level="WARNING",
             ),
         ):

@@ -47,10 +47,16 @@ class TestBilledPeriods(SubscriptionCase):
     def _new_moves(self, before):
         return self.subscription._billing_moves() - before
 
-    def test_generate_invoice_draft_mode(self):
+    def _generate(self, mode=None):
+        """subscription_oca's invoicing in ``mode``: the documents it made."""
+        if mode:
+            self.template.invoicing_mode = mode
         before = self.subscription._billing_moves()
         self.subscription.generate_invoice()
-        invoice = self._new_moves(before)
+        return self._new_moves(before)
+
+    def test_generate_invoice_draft_mode(self):
+        invoice = self._generate()
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.state, "draft")
         self._assert_period(invoice, date(2024, 7, 6), date(2024, 8, 6))
@@ -58,19 +64,13 @@ class TestBilledPeriods(SubscriptionCase):
         self._assert_lines_linked(invoice)
 
     def test_generate_invoice_invoice_mode(self):
-        self.template.invoicing_mode = "invoice"
-        before = self.subscription._billing_moves()
-        self.subscription.generate_invoice()
-        invoice = self._new_moves(before)
+        invoice = self._generate("invoice")
         self.assertEqual(invoice.state, "posted")
         self._assert_period(invoice, date(2024, 7, 6), date(2024, 8, 6))
         self._assert_lines_linked(invoice)
 
     def test_generate_invoice_sale_and_invoice_mode(self):
-        self.template.invoicing_mode = "sale_and_invoice"
-        before = self.subscription._billing_moves()
-        self.subscription.generate_invoice()
-        invoice = self._new_moves(before)
+        invoice = self._generate("sale_and_invoice")
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.state, "posted")
         self.assertTrue(invoice.invoice_line_ids.sale_line_ids)
@@ -89,10 +89,7 @@ class TestBilledPeriods(SubscriptionCase):
                 }
             )
         ]
-        self.template.invoicing_mode = "sale_and_invoice"
-        before = self.subscription._billing_moves()
-        self.subscription.generate_invoice()
-        invoice = self._new_moves(before)
+        invoice = self._generate("sale_and_invoice")
         for move_line in invoice.invoice_line_ids:
             sub_line = move_line.subscription_line_id
             self.assertTrue(sub_line)

@@ -109,20 +109,32 @@ class TestDefaults(TermsCase):
 
     def test_negative_values_are_refused_with_a_message(self):
         subscription = self._create_subscription()
+        # one message for every number (issue 13): the field, the value
         with self.assertRaisesText(
-            ValidationError, "notice days .* cannot be negative"
+            ValidationError, r"^Notice Days cannot be negative \(-1\)\.$"
         ):
             subscription.notice_days = -1
-        with self.assertRaisesText(ValidationError, "contract term .* negative"):
+        with self.assertRaisesText(
+            ValidationError, r"^Contract term cannot be negative \(-12\)\.$"
+        ):
             subscription.term_interval = -12
-        with self.assertRaisesText(ValidationError, "cannot be negative"):
+        with self.assertRaisesText(ValidationError, "^Notice Days cannot be negative"):
             self.template.notice_days = -1
-        with self.assertRaisesText(ValidationError, "cannot be negative"):
+        with self.assertRaisesText(
+            ValidationError, "^Contract term cannot be negative"
+        ):
             self.template.term_interval = -1
-        with self.assertRaisesText(ValidationError, "default notice days .* negative"):
+        with self.assertRaisesText(
+            ValidationError, "^Default notice days cannot be negative"
+        ):
             self.company.amendment_notice_days = -1
-        with self.assertRaisesText(ValidationError, "reminder days .* negative"):
+        with self.assertRaisesText(
+            ValidationError,
+            r"^Notice reminder \(days before the deadline\) cannot be negative",
+        ):
             self.company.amendment_reminder_days = -1
+        with self.assertRaisesText(ValidationError, "must be a number"):
+            subscription.write({"notice_days": float("nan")})
         with self.assertRaisesText(ValidationError, "cannot be negative"):
             # saving the settings form
             self.env["res.config.settings"].create(

@@ -15,11 +15,10 @@ import xmlrpc.client
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.service import server
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools.misc import find_in_path
 
-from .common import SubscriptionCase
+from .common import LiveServerCase, SubscriptionCase
 
 BROWSERS = ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable")
 
@@ -31,7 +30,7 @@ def _on_path(name):
         return False
 
 
-class ExternalCase(HttpCase, SubscriptionCase):
+class ExternalCase(LiveServerCase, SubscriptionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -51,14 +50,6 @@ class ExternalCase(HttpCase, SubscriptionCase):
             )
         )
         cls.invoice = cls._invoice_period(cls.subscription, cls.today)
-
-    def setUp(self):
-        super().setUp()
-        if server.server is None:
-            raise unittest.SkipTest(
-                "no Odoo HTTP server: run pytest-odoo with --odoo-http "
-                "(scripts/test.sh does)"
-            )
 
 
 @tagged("post_install", "-at_install")

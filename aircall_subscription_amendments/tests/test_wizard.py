@@ -10,6 +10,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user
 from odoo.tools.misc import format_amount, format_date
@@ -195,6 +196,46 @@ class TestAmendmentWizard(WizardCase):
         self.assertIn("no document", preview)
         self.assertNotIn("next recurring invoice", preview)
         self.assertNotIn("Credit note", preview)
+
+    @freeze_time("2024-12-20")
+    def test_a_new_addon_takes_the_pricelists_price_over_rpc_too(self):
+        """The default price of a new add-on is the amendment line's, not only
+        the wizard's: an RPC client that sends none gets the pricelist's."""
+        self.env["product.pricelist.item"].create(
+            {
+                "pricelist_id": self.pricelist.id,
+                "product_id": self.product_addon.id,
+                "compute_price": "fixed",
+                "fixed_price": 8.0,
+            }
+        )
+        amendment = (
+            self.env["sale.subscription.amendment"]
+            .with_user(self.manager)
+            .create_and_apply(
+                {
+                    "subscription_id": self.subscription.id,
+                    "line_ids": [
+                        Command.create(
+                            {"product_id": self.product_addon.id, "new_quantity": 2}
+                        )
+                    ],
+                }
+            )
+        )
+        self.assertEqual(amendment.line_ids.price_unit, 8.0)
+        added = self.subscription.sale_subscription_line_ids.filtered(
+            lambda line: line.product_id == self.product_addon
+        )
+        self.assertEqual((added.product_uom_qty, added.price_unit), (2, 8.0))
+        # the December period, from the 20th: 2 × 8.00 × 17/31 = 8.77
+        self.assertEqual(amendment.move_ids.amount_untaxed, 8.77)
+        # the wizard offers the same price
+        form = self._form()
+        with form.line_ids.new() as line:
+            line.product_id = self.product_addon
+            line.new_quantity = 2
+            self.assertEqual(line.price_unit, 8.0)
 
     @freeze_time("2024-12-20")
     def test_upgrade_inside_the_notice_period_is_accepted(self):

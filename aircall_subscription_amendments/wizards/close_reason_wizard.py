@@ -21,7 +21,7 @@ class CloseReasonWizard(models.TransientModel):
         )
         # the cancellation checked here, with the reason, for the contract that
         # subscription_oca's button closes
-        subscription._check_running_contract_change(
+        subscription._ensure_not_stopped_late(
             {"in_progress": False}, self.override_reason
         )
         return super(

@@ -164,7 +164,9 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
 
         def change(old, new):
             return self.env._(
-                "%(old)s → %(new)s", old=format_quantity(old), new=format_quantity(new)
+                "%(old)s → %(new)s",
+                old=format_quantity(self.env, old),
+                new=format_quantity(self.env, new),
             )
 
         rows, documented = [], set()
@@ -227,7 +229,7 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
             amendment._fields["amendment_type"]._description_selection(self.env)
         ).get(amendment.amendment_type, "")
         date = format_date(self.env, amendment.effective_date)
-        if amendment.effective_date > user_today(self):
+        if amendment._is_effective_later(user_today(self)):
             return self.env._(
                 "%(kind)s effective %(date)s: scheduled, applied automatically on "
                 "that day.",

@@ -1,0 +1,363 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""How an amendment is applied: lock, check, plan, write the lines.
+
+Records in, plain values to ``..rules``, its plan back to records: the billed
+periods come from the ledger (sale_subscription_ledger.py), the documents are
+built beside ``account.move`` (account_move.py). ``_preview`` runs the same
+checks and plan on an in-memory amendment, and writes nothing.
+"""
+
+import psycopg2.errors
+
+from odoo import Command, api, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, float_compare, mute_logger
+from odoo.tools.misc import format_date
+
+from .. import rules
+from ..tools import APPLY_CONTEXT, deprecated_alias, format_quantity, internal
+
+
+class SaleSubscriptionAmendment(models.Model):
+    _inherit = "sale.subscription.amendment"
+
+    @api.model
+    def _preview(self, vals):
+        """What ``create_and_apply(vals)`` would do, computed without writing.
+
+        Returns a dict: ``amendment`` (an in-memory record), ``plan`` (the
+        rules' plan, None when applying would fail), ``decision`` (the notice
+        decision) and ``error`` (the message applying would raise, or False).
+        """
+        amendment = self.new(self._with_snapshots(vals))
+        result = {"amendment": amendment, "plan": None, "decision": None}
+        try:
+            self._ensure_valid_input(vals)
+            self._ensure_prepared_quantities(vals)
+            result["plan"] = amendment._validate_and_plan()
+        except (UserError, ValidationError, AccessError) as error:
+            result["error"] = error.args[0]
+            return result
+        result["error"] = False
+        result["decision"] = amendment.subscription_id._notice_decision(
+            amendment.amendment_type, amendment.request_date
+        )
+        return result
+
+    @api.model
+    def _with_snapshots(self, vals):
+        """``vals`` with each changed line's snapshot, as ``create`` takes it."""
+        line_model = self.env["sale.subscription.amendment.line"]
+        commands = []
+        for command in vals.get("line_ids", []):
+            if command[0] == Command.CREATE:
+                line_vals = dict(command[2], old_quantity=0.0)
+                if line_vals.get("subscription_line_id"):
+                    line_vals.update(
+                        line_model._snapshot_values(
+                            self.env["sale.subscription.line"].browse(
+                                line_vals["subscription_line_id"]
+                            )
+                        )
+                    )
+                command = Command.create(line_vals)
+            commands.append(command)
+        return dict(vals, line_ids=commands)
+
+    @api.model
+    def _ensure_prepared_quantities(self, vals):
+        """``vals``' changed lines were prepared from the quantities the lines
+        still have (the wizard sends the ``old_quantity`` it showed)."""
+        for command in vals.get("line_ids", []):
+            line_vals = command[2] if command[0] == Command.CREATE else {}
+            if line_vals.get("subscription_line_id") and "old_quantity" in line_vals:
+                self._ensure_prepared_from(
+                    self.env["sale.subscription.line"].browse(
+                        line_vals["subscription_line_id"]
+                    ),
+                    line_vals["old_quantity"],
+                )
+
+    @api.model
+    def _ensure_prepared_from(self, subscription_line, old_quantity):
+        """Refuse a change prepared from a quantity the line no longer has."""
+        current = subscription_line.product_uom_qty
+        if float_compare(current, old_quantity, precision_digits=6):
+            raise UserError(
+                self.env._(
+                    "%(product)s changed since this amendment was prepared "
+                    "(%(old)s, now %(current)s). Prepare a new amendment.",
+                    product=subscription_line.product_id.display_name,
+                    old=format_quantity(self.env, old_quantity),
+                    current=format_quantity(self.env, current),
+                )
+            )
+
+    def _lock_for_apply(self):
+        """Serialize amendments of a subscription: lock its row, ours, and the
+        documents of its periods from the effective date (an accountant's
+        reset to draft or reversal waits, or this waits for it).
+
+        A concurrent attempt gets a clear error instead of computing from the
+        same old quantities or from documents being changed. ``FOR NO KEY
+        UPDATE``: what an UPDATE of the rows takes, so it conflicts with another
+        amendment's and with an accountant's changes, not with the key-share
+        locks that PostgreSQL takes on a subscription while one of its invoices
+        is posted (foreign key checks).
+        """
+
+        def lock(table, ids):
+            if ids:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM %s WHERE id IN %s FOR NO KEY UPDATE NOWAIT",
+                        SQL.identifier(table),
+                        tuple(ids),
+                    )
+                )
+
+        busy = (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure)
+        try:
+            with mute_logger("odoo.sql_db"):
+                lock("sale_subscription", self.subscription_id.ids)
+                lock("sale_subscription_amendment", self.ids)
+        except busy:
+            raise UserError(
+                self.env._(
+                    "This subscription is being amended by someone else. "
+                    "Try again in a moment."
+                )
+            ) from None
+        # read once the subscriptions are ours: no amendment adds to them now
+        billing, credits = self.env["sale.subscription.ledger"]._documents(
+            self.subscription_id, min(self.mapped("effective_date"))
+        )
+        try:
+            with mute_logger("odoo.sql_db"):
+                lock("account_move", (billing | credits).ids)
+        except busy:
+            raise UserError(
+                self.env._(
+                    "The invoices of this subscription are being changed by someone "
+                    "else (posted, reset to draft, reversed). Try again in a moment."
+                )
+            ) from None
+        self.invalidate_recordset()
+        self.line_ids.invalidate_recordset()
+        self.subscription_id.sale_subscription_line_ids.invalidate_recordset()
+        (billing | credits).invalidate_recordset()
+        (billing | credits).invoice_line_ids.invalidate_recordset()
+
+    def _prefetch_for_apply(self):
+        """Read, in a few queries for the whole batch, what planning reads one
+        amendment at a time."""
+        self.line_ids.fetch(["subscription_line_id", "old_quantity", "new_quantity"])
+        self.subscription_id.sale_subscription_line_ids.fetch(
+            ["product_id", "product_uom_qty", "price_unit", "discount"]
+        )
+
+    def _validate_and_plan(self):
+        """Check everything, then ask the rules for the plan. Writes nothing."""
+        self.ensure_one()
+        if self.state not in ("draft", "scheduled"):
+            raise UserError(
+                self.env._(
+                    "Amendment %(name)s has already been applied or cancelled.",
+                    name=self.name,
+                )
+            )
+        subscription = self.subscription_id
+        if not subscription.in_progress:
+            raise UserError(
+                self.env._(
+                    "%(subscription)s is not running: only a started, open "
+                    "subscription can be amended.",
+                    subscription=subscription.display_name,
+                )
+            )
+        self._ensure_lines_valid()
+        kind = self.amendment_type
+        if not kind:
+            raise UserError(self.env._("This amendment changes nothing."))
+        subscription._ensure_notice_accepts(
+            kind, self.request_date, self.override_reason
+        )
+        return self._plan()
+
+    def _ensure_lines_valid(self):
+        """What the lines' constraints cannot know before applying, in the
+        user's words (the rules check again): each changed line still has the
+        quantity it was prepared from; a new add-on has a price and is the
+        subscription's company's."""
+        subscription = self.subscription_id
+        for line in self.line_ids:
+            if line.subscription_line_id:
+                self._ensure_prepared_from(line.subscription_line_id, line.old_quantity)
+            elif line.price_unit <= 0 and line.new_quantity > 0:
+                raise ValidationError(
+                    self.env._(
+                        "Set a unit price for the new add-on %(product)s.",
+                        product=line.product_id.display_name,
+                    )
+                )
+            if line.product_id.company_id and line.product_id.company_id != (
+                subscription.company_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s belongs to another company.",
+                        product=line.product_id.display_name,
+                    )
+                )
+
+    def _plan(self):
+        """The rules' plan for this amendment, from the ledger (no write)."""
+        self.ensure_one()
+        subscription = self.subscription_id
+        periods = self.env["sale.subscription.ledger"]._billed_periods(
+            subscription, self.effective_date, self._document_date()
+        )
+        try:
+            return rules.make_plan(
+                self._old_rule_lines(),
+                self._new_rule_lines(),
+                self.effective_date,
+                periods,
+                request_date=self.request_date,
+                contract_start=subscription.date_start,
+                renewal_date=subscription._renewal_date_after(self.request_date),
+                digits=self.currency_id.decimal_places,
+                convention=self.company_id.amendment_proration_convention,
+                cancel_renewal=self.cancel_renewal,
+                price_digits=self.env["decimal.precision"].precision_get(
+                    "Product Price"
+                ),
+            )
+        except rules.RuleError as error:
+            raise self._rule_error(error) from error
+
+    def _document_date(self):
+        """The invoice date of the documents: the effective date, or the day
+        the change was requested if later."""
+        return max(self.effective_date, self.request_date)
+
+    def _rule_error(self, error):
+        """A rules error, said in the user's language."""
+        if error.field == "effective_date":
+            renewal = self.subscription_id._renewal_date_after(self.request_date)
+            return ValidationError(
+                self.env._(
+                    "The effective date %(effective)s must lie between the request "
+                    "date %(request)s (and the contract start %(start)s) and the "
+                    "renewal date %(renewal)s.",
+                    effective=format_date(self.env, self.effective_date),
+                    request=format_date(self.env, self.request_date),
+                    start=format_date(self.env, self.subscription_id.date_start),
+                    renewal=renewal and format_date(self.env, renewal) or "-",
+                )
+            )
+        if error.field == "line_ids":
+            return ValidationError(self.env._("This amendment changes nothing."))
+        if error.field == "quantity":
+            return ValidationError(
+                self.env._("Quantities must be finite numbers, zero or more.")
+            )
+        if error.field == "price_unit":
+            return ValidationError(
+                self.env._("Every changed line needs a finite, positive unit price.")
+            )
+        return ValidationError(
+            self.env._("Invalid amendment (%(detail)s).", detail=error.message)
+        )
+
+    def _old_rule_lines(self):
+        return [
+            line._rule_line()
+            for line in self.subscription_id.sale_subscription_line_ids
+        ]
+
+    def _new_rule_lines(self):
+        changed = {
+            line.subscription_line_id: line
+            for line in self.line_ids
+            if line.subscription_line_id
+        }
+        new_lines = []
+        for sub_line in self.subscription_id.sale_subscription_line_ids:
+            change = changed.get(sub_line)
+            quantity = change.new_quantity if change else sub_line.product_uom_qty
+            new_lines.append(sub_line._rule_line(quantity=quantity))
+        for line in self.line_ids.filtered(lambda line: not line.subscription_line_id):
+            new_lines.append(
+                rules.Line(
+                    key=line._rule_key(),
+                    product=line.product_id.id,
+                    quantity=rules.to_decimal(line.new_quantity),
+                    price_unit=rules.to_decimal(line.price_unit),
+                    name=line.product_id.display_name,
+                )
+            )
+        return new_lines
+
+    def _apply_lines(self, plan):
+        """Write the new subscription lines (through the amendment path only)."""
+        self.ensure_one()
+        subscription = internal(self.subscription_id, APPLY_CONTEXT)
+        new_quantities = {line.key: float(line.quantity) for line in plan.new_lines}
+        commands = []
+        for sub_line in subscription.sale_subscription_line_ids:
+            quantity = new_quantities.get(sub_line.id, 0.0)
+            if quantity <= 0:
+                commands.append(Command.unlink(sub_line.id))
+            elif float_compare(quantity, sub_line.product_uom_qty, precision_digits=6):
+                # subscription_oca recomputes the discount from the pricelist
+                # when the quantity changes: the line keeps its own
+                commands.append(
+                    Command.update(
+                        sub_line.id,
+                        {"product_uom_qty": quantity, "discount": sub_line.discount},
+                    )
+                )
+        for line in self.line_ids.filtered(
+            lambda line: not line.subscription_line_id and line.new_quantity > 0
+        ):
+            commands.append(
+                Command.create(
+                    {
+                        "product_id": line.product_id.id,
+                        "product_uom_qty": line.new_quantity,
+                        "price_unit": line.price_unit,
+                        "amendment_line_id": line.id,
+                    }
+                )
+            )
+        vals = {"sale_subscription_line_ids": commands} if commands else {}
+        if self.cancel_renewal:
+            vals["auto_renew"] = False
+        if vals:
+            subscription.write(vals)
+        # new add-ons: remember which subscription line they became
+        for sub_line in subscription.sale_subscription_line_ids.filtered(
+            "amendment_line_id"
+        ):
+            if sub_line.amendment_line_id in self.line_ids:
+                sub_line.amendment_line_id.subscription_line_id = sub_line
+
+    def _is_effective_later(self, today):
+        """Effective after ``today``: scheduled, the daily cron applies it."""
+        self.ensure_one()
+        return self.effective_date > today
+
+    def _subscription_line_for_key(self, key):
+        """The subscription line behind a rules key (a new add-on's, once created)."""
+        if isinstance(key, tuple):
+            return self.line_ids.browse(key[1]).subscription_line_id
+        # the keys are lines read under the lock, and none is deleted here (a
+        # removed line is only detached from the subscription): no exists()
+        # query per document line
+        return self.env["sale.subscription.line"].browse(key)
+
+    # -- renamed in 18.0.1.1.0 (readme/HISTORY.md) -------------------------------
+
+    _check_prepared_quantities = deprecated_alias("_ensure_prepared_quantities")
+    _check_lines = deprecated_alias("_ensure_lines_valid")

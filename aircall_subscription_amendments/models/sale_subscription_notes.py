@@ -1,0 +1,199 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""What the addon writes in chatters, and the reminder it schedules: every
+note's words in one place, in the language of the one who reads them."""
+
+from markupsafe import Markup
+
+from odoo import api, models
+from odoo.tools import float_compare
+from odoo.tools.misc import format_date
+
+from ..tools import REMINDER_ACTIVITY, format_quantity
+
+
+class SaleSubscriptionNotes(models.AbstractModel):
+    _name = "sale.subscription.notes"
+    _description = "Chatter notes of subscription amendments"
+
+    # -- amendments --------------------------------------------------------------
+
+    @api.model
+    def _log_applied(self, amendments):
+        """Who changed what, and when, on the amendments and their subscriptions.
+
+        Logged in one batch per model (a note notifies no one, so
+        ``message_post`` would only add queries).
+        """
+        amendments.move_ids.mapped("name")  # one read of the documents
+        notes = {amendment: self._applied_note(amendment) for amendment in amendments}
+        amendments._message_log_batch(
+            bodies={amendment.id: note for amendment, note in notes.items()}
+        )
+        # a subscription amended twice in the batch gets one note per amendment
+        rounds = []
+        for amendment, note in notes.items():
+            subscription_id = amendment.subscription_id.id
+            body = Markup("%s<p>%s</p>") % (note, amendment._get_html_link())
+            batch = next(
+                (batch for batch in rounds if subscription_id not in batch), None
+            )
+            if batch is None:
+                batch = {}
+                rounds.append(batch)
+            batch[subscription_id] = body
+        for bodies in rounds:
+            amendments.subscription_id.browse(list(bodies))._message_log_batch(
+                bodies=bodies
+            )
+
+    @api.model
+    def _applied_note(self, amendment):
+        """What the amendment changed and which documents it made."""
+        env = amendment.env
+        changes = Markup("").join(
+            Markup("<li>%s: %s → %s</li>")
+            % (
+                line.product_id.display_name,
+                format_quantity(env, line.old_quantity),
+                format_quantity(env, line.new_quantity),
+            )
+            for line in amendment.line_ids
+            if float_compare(line.old_quantity, line.new_quantity, precision_digits=6)
+        )
+        if amendment.cancel_renewal:
+            changes += Markup("<li>%s</li>") % env._(
+                "Does not renew at the end of the term"
+            )
+        documents = Markup(", ").join(
+            move._get_html_link(
+                title=move.name if move.name != "/" else move.display_name
+            )
+            for move in amendment.move_ids
+        )
+        body = Markup("<p>%s</p><ul>%s</ul>") % (
+            env._(
+                "Amendment %(amendment)s, submitted by %(submitter)s on "
+                "%(request_date)s, applied by %(user)s, effective %(date)s.",
+                amendment=amendment.name,
+                submitter=amendment.user_id.name,
+                request_date=format_date(env, amendment.request_date),
+                user=env.user.name,
+                date=format_date(env, amendment.effective_date),
+            ),
+            changes,
+        )
+        if documents:
+            body += Markup("<p>%s %s</p>") % (env._("Documents:"), documents)
+        if (
+            amendment.override_reason
+            and not amendment.subscription_id._notice_decision(
+                amendment.amendment_type, amendment.request_date
+            ).accepted
+        ):
+            body += Markup("<p>%s</p>") % env._(
+                "Late change accepted by an administrator after the notice deadline "
+                "%(deadline)s: %(reason)s",
+                deadline=format_date(env, amendment.notice_deadline),
+                reason=amendment.override_reason,
+            )
+        return body
+
+    @api.model
+    def _log_not_applied(self, amendment, day, error):
+        """A scheduled amendment the cron could not apply, and why."""
+        amendment.message_post(
+            body=amendment.env._(
+                "Not applied on %(date)s: %(error)s",
+                date=format_date(amendment.env, day),
+                error=str(error),
+            )
+        )
+
+    # -- running contracts -------------------------------------------------------
+
+    @api.model
+    def _log_direct_line_edit(self, subscription, changes):
+        """An administrator's direct line edit; ``changes``: (product, old
+        quantity, new quantity) tuples."""
+        if not changes:
+            return
+        env = subscription.env
+        items = Markup("").join(
+            Markup("<li>%s: %s → %s</li>")
+            % (
+                product.display_name,
+                format_quantity(env, old),
+                format_quantity(env, new),
+            )
+            for product, old, new in changes
+        )
+        subscription.message_post(
+            body=Markup("<p>%s</p><ul>%s</ul>")
+            % (
+                env._(
+                    "Lines changed directly by %(user)s, administrator, without an "
+                    "amendment (no credit note or invoice was generated):",
+                    user=env.user.name,
+                ),
+                items,
+            )
+        )
+
+    @api.model
+    def _log_late_cancellation(self, subscription, decision, reason):
+        env = subscription.env
+        subscription.message_post(
+            body=Markup("<p>%s</p>")
+            % env._(
+                "Late cancellation accepted by %(user)s, administrator, after the "
+                "notice deadline %(deadline)s: %(reason)s",
+                user=env.user.name,
+                deadline=format_date(env, decision.deadline),
+                reason=reason,
+            )
+        )
+
+    # -- terms -------------------------------------------------------------------
+
+    @api.model
+    def _log_not_renewed(self, subscription, renewal):
+        subscription.message_post(
+            body=subscription.env._(
+                "Not renewed: the contract was cancelled and is closed on its "
+                "renewal date %(renewal)s.",
+                renewal=format_date(subscription.env, renewal),
+            )
+        )
+
+    @api.model
+    def _log_renewed(self, subscription):
+        subscription.message_post(
+            body=subscription.env._(
+                "New contract term under the current terms, until %(renewal)s.",
+                renewal=format_date(subscription.env, subscription.renewal_date),
+            )
+        )
+
+    @api.model
+    def _schedule_notice_reminder(self, subscription):
+        """The activity reminding the responsible user of the notice deadline,
+        in their language."""
+        user = subscription.user_id
+        subscription = subscription.with_context(lang=user.lang or self.env.lang)
+        env = subscription.env
+        deadline = format_date(env, subscription.notice_deadline)
+        subscription.activity_schedule(
+            REMINDER_ACTIVITY,
+            date_deadline=subscription.notice_deadline,
+            summary=env._("Notice deadline on %(deadline)s", deadline=deadline),
+            note=Markup("<p>%s</p>")
+            % env._(
+                "%(deadline)s is the last day to submit a reduction or a "
+                "cancellation of %(subscription)s. Without one, the contract renews "
+                "under its current terms on %(renewal)s.",
+                deadline=deadline,
+                subscription=subscription.display_name,
+                renewal=format_date(env, subscription.renewal_date),
+            ),
+            user_id=user.id,
+        )
