@@ -15,7 +15,13 @@ from odoo.tools import SQL, float_compare, mute_logger
 from odoo.tools.misc import format_date
 
 from .. import rules
-from ..tools import APPLY_CONTEXT, deprecated_alias, format_quantity, internal
+from ..tools import (
+    APPLY_CONTEXT,
+    ConcurrentAmendmentError,
+    deprecated_alias,
+    format_quantity,
+    internal,
+)
 
 
 class SaleSubscriptionAmendment(models.Model):
@@ -122,7 +128,7 @@ class SaleSubscriptionAmendment(models.Model):
                 lock("sale_subscription", self.subscription_id.ids)
                 lock("sale_subscription_amendment", self.ids)
         except busy:
-            raise UserError(
+            raise ConcurrentAmendmentError(
                 self.env._(
                     "This subscription is being amended by someone else. "
                     "Try again in a moment."
@@ -136,7 +142,7 @@ class SaleSubscriptionAmendment(models.Model):
             with mute_logger("odoo.sql_db"):
                 lock("account_move", (billing | credits).ids)
         except busy:
-            raise UserError(
+            raise ConcurrentAmendmentError(
                 self.env._(
                     "The invoices of this subscription are being changed by someone "
                     "else (posted, reset to draft, reversed). Try again in a moment."
