@@ -7,10 +7,9 @@ set -euo pipefail
 bash "$ROOT/scripts/setup.sh"
 ensure_postgres
 conf="$(write_odoo_conf)"
-template="$(ensure_template_db "$conf")"
 db="aircall_i18n_$$"
-createdb -T "$template" "$db"
 trap 'dropdb --if-exists "$db"' EXIT
+create_db_from_template "$conf" "$db"
 odoo=("$VENV/bin/odoo" -c "$conf" -d "$db" --stop-after-init --no-http --log-level=warn)
 "${odoo[@]}" -i "$ADDON" --without-demo=all
 pot="$ROOT/$ADDON/i18n/$ADDON.pot"
