@@ -155,6 +155,23 @@ ensure_chromium() {
     fi
 }
 
+# gettext's msgmerge and msgfmt, for `make i18n`: installs Debian's gettext when they
+# are missing and we may (root, or sudo without a password).
+ensure_gettext() {
+    command -v msgmerge >/dev/null 2>&1 && command -v msgfmt >/dev/null 2>&1 && return 0
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then
+        sudo -n true 2>/dev/null || {
+            echo "make i18n needs gettext's msgmerge: install Debian's gettext" >&2
+            return 1
+        }
+        sudo="sudo -n"
+    fi
+    say "Installing Debian's gettext (msgmerge) for make i18n"
+    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends gettext >/dev/null
+}
+
 # Creates database $2 as a copy of the template database that has account,
 # sale_management and subscription_oca installed with demo data: test, bench and
 # i18n databases are copies of it, which saves a minute each. The template is
