@@ -24,6 +24,7 @@
         "views/sale_subscription_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_move_views.xml",
+        "views/sale_subscription_portal_templates.xml",
         "report/report_invoice.xml",
     ],
     "demo": [
