@@ -16,6 +16,7 @@ not read the accounting those read.
 from odoo import Command, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare
+from odoo.tools.misc import format_date
 
 from ..tools import check_dates, check_numbers, user_today
 
@@ -188,7 +189,8 @@ class SaleSubscription(models.Model):
         ``renewal_date`` and ``deadline`` (None without a contract term),
         ``days_left`` to reduce or cancel (None once the deadline has passed),
         ``reductions_from``: the day reductions are accepted again (the
-        renewal date, if the next term's deadline allows it)."""
+        renewal date, if the next term's deadline allows it), and ``notice``:
+        all of it in a sentence, in the reader's language."""
         self.ensure_one()
         today = user_today(self)
         decision = self._notice_decision("downgrade", today)
@@ -204,4 +206,42 @@ class SaleSubscription(models.Model):
             renewal = decision.renewal_date
             if self._notice_decision("downgrade", renewal).accepted:
                 facts["reductions_from"] = renewal
+        facts["notice"] = self._portal_notice_text(facts)
         return facts
+
+    def _portal_notice_text(self, facts):
+        env = self.env
+
+        def day(value):
+            return format_date(env, value)
+
+        if not facts["deadline"]:
+            return env._(
+                "This subscription has no contract term: changes are accepted at "
+                "any time."
+            )
+        if facts["days_left"] is not None:
+            return env._(
+                "Reductions and cancellations must be submitted by the notice "
+                "deadline %(deadline)s, %(days)s days before the renewal date "
+                "%(renewal)s: %(left)s day(s) left. Upgrades (more users or "
+                "numbers) are accepted at any time.",
+                deadline=day(facts["deadline"]),
+                days=self.notice_days,
+                renewal=day(facts["renewal_date"]),
+                left=facts["days_left"],
+            )
+        text = env._(
+            "The notice deadline %(deadline)s has passed: until the renewal date "
+            "%(renewal)s, only upgrades (more users or numbers) are accepted, and "
+            "the contract renews under its current terms.",
+            deadline=day(facts["deadline"]),
+            renewal=day(facts["renewal_date"]),
+        )
+        if facts["reductions_from"]:
+            text += " " + env._(
+                "Reductions and cancellations can be requested again from "
+                "%(date)s, for the next term.",
+                date=day(facts["reductions_from"]),
+            )
+        return text
