@@ -33,6 +33,7 @@
     "assets": {
         "web.assets_tests": [
             "aircall_subscription_amendments/static/tests/tours/amendment_tour.js",
+            "aircall_subscription_amendments/static/tests/tours/portal_tour.js",
         ],
     },
     "post_init_hook": "post_init_hook",
