@@ -29,6 +29,7 @@
     ],
     "demo": [
         "demo/amendment_demo.xml",
+        "demo/portal_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
