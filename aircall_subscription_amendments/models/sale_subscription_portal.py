@@ -32,7 +32,7 @@ class SaleSubscription(models.Model):
     _name = "sale.subscription"
     _inherit = ["sale.subscription", "portal.mixin"]
 
-    def _compute_access_url(self):
+    def _compute_access_url(self):  # pylint: disable=missing-return
         super()._compute_access_url()
         for subscription in self:
             subscription.access_url = f"/my/subscriptions/{subscription.id}"
