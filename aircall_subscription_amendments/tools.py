@@ -18,6 +18,8 @@ USER_GROUP = "aircall_subscription_amendments.group_amendment_user"
 ADMIN_GROUP = "aircall_subscription_amendments.group_amendment_admin"
 #: the activity type of the reminder sent before a notice deadline
 REMINDER_ACTIVITY = "aircall_subscription_amendments.mail_activity_notice_deadline"
+#: the activity of the salesperson who answers a customer's change request
+REQUEST_ACTIVITY = "aircall_subscription_amendments.mail_activity_amendment_request"
 
 #: clause 13.1.b: the notice days when neither a template nor the company says
 DEFAULT_NOTICE_DAYS = 30
@@ -54,7 +56,10 @@ INTERNAL = object()
 APPLY_CONTEXT = "aircall_amendment_apply"
 #: the cancellation (closing, archiving, not renewing) was checked before the write
 CANCELLATION_CHECKED = "aircall_cancellation_checked"
-INTERNAL_KEYS = (APPLY_CONTEXT, CANCELLATION_CHECKED)
+#: a customer's change request, whose requester was checked before the create
+#: (``sale.subscription._ensure_portal_requester``)
+REQUEST_CONTEXT = "aircall_amendment_request"
+INTERNAL_KEYS = (APPLY_CONTEXT, CANCELLATION_CHECKED, REQUEST_CONTEXT)
 
 
 def internal(records, key):

@@ -27,12 +27,10 @@ ensure_postgres
 conf="$(write_odoo_conf)"
 odoo=("$VENV/bin/odoo" -c "$conf" --stop-after-init --no-http)
 
-# the same template database as scripts/test.sh
-template="$(ensure_template_db "$conf")"
-
 mkdir -p "$OUT"
 dropdb --if-exists "$BENCH_DB"
-createdb -T "$template" "$BENCH_DB"
+# a copy of the same template database as scripts/test.sh
+create_db_from_template "$conf" "$BENCH_DB"
 if [ "${BENCH_KEEP_DB:-0}" != 1 ]; then
     trap 'dropdb --if-exists "$BENCH_DB" >/dev/null 2>&1' EXIT
 fi

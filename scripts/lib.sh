@@ -155,22 +155,38 @@ ensure_chromium() {
     fi
 }
 
-# Prints the name of the template database (account, sale_management and
-# subscription_oca installed, with demo data), building it first if needed:
-# test, bench and i18n databases are copies of it, which saves a minute each.
-ensure_template_db() {
-    local conf="$1" template
-    template="aircall_tpl_demo_$("$VENV/bin/python" -c 'import odoo.release as r, importlib.metadata as m; import re; print(re.sub(r"\W", "", "_".join([r.version, m.version("odoo-addon-subscription_oca")])))')"
-    if ! psql -d postgres -Atqc "select 1 from pg_database where datname='$template'" | grep -q 1; then
-        say "Building template database $template"
-        dropdb --if-exists "$template.tmp" >/dev/null 2>&1
-        "$VENV/bin/odoo" -c "$conf" --stop-after-init --no-http -d "$template.tmp" \
-            -i account,sale_management,subscription_oca \
-            --log-level=warn >"$CACHE/template.log" 2>&1 || {
-            cat "$CACHE/template.log" >&2
+# gettext's msgmerge and msgfmt, for `make i18n`: installs Debian's gettext when they
+# are missing and we may (root, or sudo without a password).
+ensure_gettext() {
+    command -v msgmerge >/dev/null 2>&1 && command -v msgfmt >/dev/null 2>&1 && return 0
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then
+        sudo -n true 2>/dev/null || {
+            echo "make i18n needs gettext's msgmerge: install Debian's gettext" >&2
             return 1
         }
-        psql -d postgres -qc "ALTER DATABASE \"$template.tmp\" RENAME TO \"$template\"" >&2 || return 1
+        sudo="sudo -n"
     fi
-    echo "$template"
+    say "Installing Debian's gettext (msgmerge) for make i18n"
+    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends gettext >/dev/null
+}
+
+# Creates database $2 as a copy of the template database that has account,
+# sale_management and subscription_oca installed with demo data: test, bench and
+# i18n databases are copies of it, which saves a minute each. The template is
+# click-odoo-initdb's cache (`aircall-<last used>-<sha1>`, the sha1 of the files of
+# those addons and of every addon they pull in): it is built the first time, and
+# again when Odoo's or subscription_oca's files change; its attachments are stored
+# in the database, so that copies have them; the 5 most recently used are kept.
+TEMPLATE_ADDONS=account,sale_management,subscription_oca
+create_db_from_template() {
+    local conf="$1" db="$2" log="$CACHE/initdb-$2.log"
+    say "Creating $db from the template database (built first when needed: about a minute)"
+    "$VENV/bin/click-odoo-initdb" -c "$conf" -n "$db" -m "$TEMPLATE_ADDONS" \
+        --cache-prefix aircall --log-level=warn >"$log" 2>&1 || {
+        cat "$log" >&2
+        return 1
+    }
+    rm -f "$log"
 }

@@ -36,7 +36,7 @@ if ! source_dir="$(resolve_odoo_source)"; then
     exit 3
 fi
 
-odoo_stamp="$VENV/.stamp-odoo-$(cat "$source_dir/requirements.txt" "$ROOT/scripts/odoo_requirements.py" "$ROOT/setup.py" | sha1sum | cut -c1-12)-$(printf '%s' "$source_dir" | sha1sum | cut -c1-8)"
+odoo_stamp="$VENV/.stamp-odoo-$(cat "$source_dir/requirements.txt" "$ROOT/scripts/odoo_requirements.py" | sha1sum | cut -c1-12)-$(printf '%s' "$source_dir" | sha1sum | cut -c1-8)"
 if [ ! -f "$odoo_stamp" ]; then
     say "Installing Odoo from $source_dir"
     "$VENV/bin/python" "$ROOT/scripts/odoo_requirements.py" "$source_dir/requirements.txt" >"$CACHE/odoo-pins.txt"

@@ -29,14 +29,13 @@ say "Tier static"
 
 run_odoo_tier() {
     ensure_postgres || return 1
-    local conf template db log
+    local conf db log
     conf="$(write_odoo_conf)"
-    # with demo data: subscription_oca's own tests need it (ours create their own records)
     local odoo=("$VENV/bin/odoo" -c "$conf" --stop-after-init --no-http)
-    template="$(ensure_template_db "$conf")" || return 1
     db="aircall_test_$$"
-    createdb -T "$template" "$db" || return 1
     trap 'dropdb --if-exists "$db" >/dev/null 2>&1' RETURN
+    # with demo data: subscription_oca's own tests need it (ours create their own records)
+    create_db_from_template "$conf" "$db" || return 1
     # a database full of running contracts, billed by subscription_oca before
     # the addon is installed: tests/test_adoption.py checks what it made of them
     say "Seeding subscriptions invoiced before the addon"

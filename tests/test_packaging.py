@@ -1,4 +1,9 @@
-"""The wheel installs the addon into the odoo.addons namespace, with its data files."""
+"""The wheel installs the addon into the odoo.addons namespace, with its data files.
+
+The addon's distribution is built by whool (``aircall_subscription_amendments/
+pyproject.toml``), as OCA's 18.0 addons are: name, version and requirements come
+from the manifest.
+"""
 
 import ast
 import subprocess
@@ -7,6 +12,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDON = ROOT / "aircall_subscription_amendments"
@@ -27,7 +34,7 @@ def wheel_names(tmp_path_factory):
             "-q",
             "-w",
             str(out),
-            str(ROOT),
+            str(ADDON),
         ],
         check=True,
     )
@@ -52,9 +59,22 @@ def test_manifest_identity():
     )
 
 
+def _metadata_field(metadata, field):
+    return [
+        line.split(":", 1)[1].strip()
+        for line in metadata.splitlines()
+        if line.startswith(f"{field}:")
+    ]
+
+
 def test_wheel_is_named_and_versioned_after_the_manifest(wheel_names):
-    name, _files, _metadata = wheel_names
+    name, _files, metadata = wheel_names
     assert name.startswith("odoo_addon_aircall_subscription_amendments-18.0.1.1.0-")
+    assert _metadata_field(metadata, "Name") == [
+        "odoo-addon-aircall_subscription_amendments"
+    ]
+    # the manifest's version as it is (no ".N" commit count appended)
+    assert _metadata_field(metadata, "Version") == [_manifest()["version"]]
 
 
 def test_wheel_ships_the_addon_in_the_namespace_without_claiming_it(wheel_names):
@@ -90,13 +110,15 @@ def test_manifest_data_files_exist():
 
 def test_wheel_declares_its_dependencies(wheel_names):
     _name, _files, metadata = wheel_names
+    # derived from the manifest: Odoo for the series, the non-core addons of
+    # `depends` (account and sale_management come with Odoo), the Python
+    # `external_dependencies`; names compared as pip does (_ and - alike)
     requires = {
-        line.split(":", 1)[1].strip()
-        for line in metadata.splitlines()
-        if line.startswith("Requires-Dist:")
+        (canonicalize_name(req.name), str(req.specifier))
+        for req in map(Requirement, _metadata_field(metadata, "Requires-Dist"))
     }
-    assert {
-        "odoo==18.0.*",
-        "odoo-addon-subscription-oca==18.0.*",
-        "python-dateutil",
-    } <= requires
+    assert requires == {
+        ("odoo", "==18.0.*"),
+        ("odoo-addon-subscription-oca", "==18.0.*"),
+        ("python-dateutil", ""),
+    }

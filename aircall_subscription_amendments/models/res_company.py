@@ -54,6 +54,11 @@ class ResCompany(models.Model):
         string="Post amendment documents automatically",
         help="Otherwise generated credit notes and invoices wait in draft for an accountant.",
     )
+    amendment_portal_apply_upgrades = fields.Boolean(
+        string="Apply upgrades requested from the portal at once",
+        help="Otherwise a customer's upgrade request waits for its salesperson's "
+        "confirmation, like reductions and cancellations.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -21,6 +21,9 @@ class ResConfigSettings(models.TransientModel):
     amendment_auto_post = fields.Boolean(
         related="company_id.amendment_auto_post", readonly=False
     )
+    amendment_portal_apply_upgrades = fields.Boolean(
+        related="company_id.amendment_portal_apply_upgrades", readonly=False
+    )
 
     def action_amendment_check_invoices(self):
         """Stamp the billed periods of invoices made before the addon and match

@@ -18,6 +18,7 @@ from .. import rules
 from ..tools import (
     AMENDMENT_TYPES,
     APPLY_CONTEXT,
+    REQUEST_CONTEXT,
     check_dates,
     check_ids,
     deprecated_alias,
@@ -82,9 +83,11 @@ class SaleSubscriptionAmendment(models.Model):
     state = fields.Selection(
         selection=[
             ("draft", "Draft"),
+            ("requested", "Requested"),
             ("scheduled", "Scheduled"),
             ("done", "Done"),
             ("cancel", "Cancelled"),
+            ("refused", "Refused"),
         ],
         default="draft",
         required=True,
@@ -112,6 +115,13 @@ class SaleSubscriptionAmendment(models.Model):
         help="Required when an administrator applies a change after the notice "
         "deadline.",
         tracking=True,
+        groups="base.group_user",
+    )
+    refusal_reason = fields.Text(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Why a customer's request was refused; the customer reads it.",
     )
     user_id = fields.Many2one(
         comodel_name="res.users",
@@ -119,7 +129,7 @@ class SaleSubscriptionAmendment(models.Model):
         default=lambda self: self.env.user,
         required=True,
     )
-    note = fields.Text()
+    note = fields.Text(groups="base.group_user")
     renewal_date = fields.Date(compute="_compute_notice_dates")
     notice_deadline = fields.Date(compute="_compute_notice_dates")
 
@@ -166,9 +176,12 @@ class SaleSubscriptionAmendment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._ensure_amendment_user()
+        # a customer's request: its requester is checked with the values held
+        # (``_ensure_submission_allowed``)
+        if not is_internal(self, REQUEST_CONTEXT):
+            self._ensure_amendment_user()
         for vals in vals_list:
-            if vals.get("state", "draft") != "draft":
+            if vals.get("state", "draft") != "draft" or vals.get("refusal_reason"):
                 raise UserError(self._created_as_draft_message())
             self._ensure_valid_input(vals)
         # the guards read the values the records hold, defaults from the context
@@ -220,11 +233,14 @@ class SaleSubscriptionAmendment(models.Model):
         """What a new amendment says, by whom: created as a draft (it changes
         state through Apply or Cancel only), requested today or earlier;
         another day than today, another submitter or an override reason only
-        by an amendment administrator."""
+        by an amendment administrator; a customer's request by a portal user
+        of the customer."""
         today = user_today(self)
         for amendment in self:
-            if amendment.state != "draft":
+            if amendment.state != "draft" or amendment.refusal_reason:
                 raise UserError(self._created_as_draft_message())
+            if is_internal(self, REQUEST_CONTEXT):
+                amendment.subscription_id._ensure_portal_requester()
             amendment._ensure_admin_fields(
                 name
                 for name, unusual in (
@@ -281,7 +297,16 @@ class SaleSubscriptionAmendment(models.Model):
             raise UserError(
                 self.env._("An amendment changes state through Apply or Cancel only.")
             )
-        locked = set(vals) - {"note", "message_main_attachment_id", "state"}
+        if "refusal_reason" in vals and not is_internal(self, APPLY_CONTEXT):
+            raise UserError(
+                self.env._("A refusal reason is given by refusing a request.")
+            )
+        locked = set(vals) - {
+            "note",
+            "message_main_attachment_id",
+            "state",
+            "refusal_reason",
+        }
         # a scheduled amendment was checked on its request date: it is frozen too
         if locked and any(a.state != "draft" for a in self):
             raise UserError(
@@ -319,13 +344,16 @@ class SaleSubscriptionAmendment(models.Model):
     # -- actions -------------------------------------------------------------
 
     def action_apply(self):
-        """Apply the amendments, or schedule those effective in the future.
+        """Apply the amendments, or schedule those effective in the future;
+        on a customer's request, confirm it (the customer is told).
 
         All or nothing: one savepoint around the whole batch.
         """
         self._ensure_amendment_user()
         self.check_access("write")
+        requests = self.filtered(lambda amendment: amendment.state == "requested")
         self._apply(user_today(self))
+        requests._answer_request()
         return True
 
     def action_cancel(self):

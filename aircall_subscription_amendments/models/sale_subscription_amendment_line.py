@@ -5,7 +5,7 @@ and what it may say."""
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import deprecated_alias
+from ..tools import deprecated_alias, format_quantity
 from . import sale_subscription_amendment_line_mixin  # noqa: F401 (defined first)
 
 
@@ -136,6 +136,17 @@ class SaleSubscriptionAmendmentLine(models.Model):
                         product=product.display_name,
                     )
                 )
+
+    def _change_label(self):
+        """``Users: 10 → 6``, in the environment's language (the customer's
+        portal and mails)."""
+        self.ensure_one()
+        return self.env._(
+            "%(product)s: %(old)s → %(new)s",
+            product=self.product_id.display_name,
+            old=format_quantity(self.env, self.old_quantity),
+            new=format_quantity(self.env, self.new_quantity),
+        )
 
     def _rule_key(self):
         """The rules' key of this line: the subscription line's id, or a key of

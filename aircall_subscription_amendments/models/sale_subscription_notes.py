@@ -1,6 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""What the addon writes in chatters, and the reminder it schedules: every
-note's words in one place, in the language of the one who reads them."""
+"""What the addon writes in chatters, and the activities it schedules (the
+notice reminder, a customer's request): every note's words in one place, in the
+language of the one who reads them."""
 
 from markupsafe import Markup
 
@@ -8,7 +9,7 @@ from odoo import api, models
 from odoo.tools import float_compare
 from odoo.tools.misc import format_date
 
-from ..tools import REMINDER_ACTIVITY, format_quantity
+from ..tools import REMINDER_ACTIVITY, REQUEST_ACTIVITY, format_quantity
 
 
 class SaleSubscriptionNotes(models.AbstractModel):
@@ -107,6 +108,47 @@ class SaleSubscriptionNotes(models.AbstractModel):
                 date=format_date(amendment.env, day),
                 error=str(error),
             )
+        )
+
+    @api.model
+    def _log_request(self, amendment):
+        """A customer's request from the portal: noted on the subscription, and
+        an activity for its salesperson (in their language) to answer it."""
+        customer = amendment.user_id.partner_id.display_name
+        amendment.subscription_id._message_log(
+            body=Markup("<p>%s</p><p>%s</p>")
+            % (
+                amendment.env._(
+                    "Change request %(amendment)s sent by %(customer)s from the "
+                    "customer portal on %(date)s.",
+                    amendment=amendment.name,
+                    customer=customer,
+                    date=format_date(amendment.env, amendment.request_date),
+                ),
+                amendment._get_html_link(),
+            )
+        )
+        user = amendment.subscription_id.user_id
+        if not user:
+            return
+        amendment = amendment.with_context(lang=user.lang or self.env.lang)
+        env = amendment.env
+        amendment.activity_schedule(
+            REQUEST_ACTIVITY,
+            summary=env._("Change request from %(customer)s", customer=customer),
+            note=Markup("<p>%s</p>")
+            % env._(
+                "%(customer)s asks for %(amendment)s on %(subscription)s, effective "
+                "%(date)s. Confirm it to apply it (its request date, %(request)s, "
+                "is the one the notice rule counts), or refuse it with a reason "
+                "the customer will read.",
+                customer=customer,
+                amendment=amendment.name,
+                subscription=amendment.subscription_id.display_name,
+                date=format_date(env, amendment.effective_date),
+                request=format_date(env, amendment.request_date),
+            ),
+            user_id=user.id,
         )
 
     # -- running contracts -------------------------------------------------------

@@ -16,6 +16,8 @@ from . import (
     test_ledger_accountant,
     test_ledger_walks,
     test_notice_enforcement,
+    test_portal,
+    test_portal_http,
     test_renewal_cron,
     test_report,
     test_security,

@@ -110,6 +110,8 @@ class TestNoContextKeyGrantsARight(RolesCase):
         cls.closed_stage = cls.env["sale.subscription.stage"].search(
             [("type", "=", "post")], limit=1
         )
+        # the portal user is the customer's: the portal's request path is theirs
+        cls.users["portal"].partner_id.parent_id = cls.partner
         with freeze_time(NOW_UTC):
             cls.running = cls._start(
                 cls._create_subscription(
@@ -285,6 +287,11 @@ class TestNoContextKeyGrantsARight(RolesCase):
             "write_with_override": lambda env: running.with_env(
                 env
             ).write_with_override({"auto_renew": False}, "the customer asked nicely"),
+            "portal_request_amendment": lambda env: running.with_env(
+                env
+            ).portal_request_amendment(
+                {"lines": [{"subscription_line_id": users_line.id, "new_quantity": 2}]}
+            ),
         }
 
     # -- what must not change ------------------------------------------------

@@ -2,6 +2,7 @@
 from . import (
     account_move_reversal,
     close_reason_wizard,
+    sale_subscription_amendment_refuse_wizard,
     sale_subscription_amendment_wizard,
     sale_subscription_amendment_wizard_line,
 )

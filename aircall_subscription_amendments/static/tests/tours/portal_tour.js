@@ -1,0 +1,85 @@
+/** @odoo-module **/
+// License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+//
+// A customer in their portal (tests/test_portal_http.py sets the data up): their
+// subscription has 10 "Tour users", renews in 9 months, and its period starting
+// today is invoiced and posted.
+//
+// 1. They open /my/subscriptions, open the contract, lower the users to 6 before
+//    the notice deadline, see the preview (a credit note of 4 × 25.00 = 100.00)
+//    and send the request.
+// 2. Once their account manager confirmed it (in Python), they find the posted
+//    credit note in /my/invoices.
+
+import {registry} from "@web/core/registry";
+
+registry.category("web_tour.tours").add("aircall_subscription_portal_request_tour", {
+    steps: () => [
+        {
+            content: "The portal home shows the subscriptions card once counted",
+            trigger: ".o_portal_index_card:not(.d-none) a[href='/my/subscriptions']",
+            run: "click",
+        },
+        {
+            content: "The list shows the contract, its lines and the days left",
+            trigger: "tr:contains(Tour users):contains(day(s)) a.o_subscription_portal_link",
+            run: "click",
+        },
+        {
+            content: "The contract page says the notice deadline and the days left",
+            trigger: ".o_subscription_notice:contains(day(s) left)",
+        },
+        {
+            content: "Request a change",
+            trigger: "a.o_subscription_request",
+            run: "click",
+        },
+        {
+            content: "Lower the users to 6",
+            trigger: ".o_subscription_request_form tr:contains(Tour users) input[name^='quantity_']",
+            run: "edit 6",
+        },
+        {
+            content: "Preview",
+            trigger: ".o_subscription_request_form button[value='preview']",
+            run: "click",
+        },
+        {
+            content: "The preview announces a credit note of 100.00 (4 × 25.00, the whole period)",
+            trigger:
+                ".o_subscription_request_preview tr:contains(Tour users):contains(Credit note):contains(100.00)",
+        },
+        {
+            content: "… and the notice rule in plain words",
+            trigger: ".o_subscription_request_preview:contains(accepted until the notice deadline)",
+        },
+        {
+            content: "The form kept the new quantity: send the request",
+            trigger:
+                ".o_subscription_request_form:has(input[name^='quantity_'][value='6']) button[value='send']",
+            run: "click",
+        },
+        {
+            content: "The request is sent, and waits for an answer",
+            trigger: ".o_subscription_request_sent",
+        },
+        {
+            content: "… listed as requested",
+            trigger: "tr.o_subscription_amendment:contains(Tour users: 10 → 6):contains(Requested)",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("aircall_subscription_portal_credit_note_tour", {
+    steps: () => [
+        {
+            content: "The credit note is among the customer's invoices",
+            trigger: "a[title^='RINV/']",
+            run: "click",
+        },
+        {
+            content: "… its page shows the total: 100.00 and 20 % tax",
+            trigger: ".o_portal_invoice_sidebar h2:contains(120.00)",
+        },
+    ],
+});
