@@ -11,6 +11,6 @@ from odoo.tests import common as odoo_common
 if not hasattr(odoo_common, "SETATTR_SOURCES"):
     odoo_common.SETATTR_SOURCES = {}
 
-from odoo.addons.queue_job.tests.common import trap_jobs  # noqa: E402
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 __all__ = ["trap_jobs"]

@@ -15,9 +15,9 @@ from odoo.addons.aircall_subscription_amendments.tools import (
     ConcurrentAmendmentError,
 )
 from odoo.addons.queue_job.exception import RetryableJobError
-from .common import trap_jobs
 
 from ..models import sale_subscription_amendment_bulk
+from .common import trap_jobs
 
 USER_GROUP = "aircall_subscription_amendments.group_amendment_user"
 TODAY = "2024-11-20"
@@ -155,9 +155,7 @@ class TestBulkAmendment(BulkCase):
             self.assertEqual(amendment.amendment_type, "mixed")
             # the documents wait in draft for an accountant (whom the salesman's
             # "own documents" rule lets read them, unlike the manager)
-            self.assertEqual(
-                set(amendment.sudo().move_ids.mapped("state")), {"draft"}
-            )
+            self.assertEqual(set(amendment.sudo().move_ids.mapped("state")), {"draft"})
             self.assertEqual(
                 sorted(amendment.sudo().move_ids.mapped("move_type")),
                 ["out_invoice", "out_refund"],

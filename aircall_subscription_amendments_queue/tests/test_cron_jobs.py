@@ -10,9 +10,9 @@ from odoo.addons.aircall_subscription_amendments.models import sale_subscription
 from odoo.addons.aircall_subscription_amendments.tests.test_renewal_cron import (
     CronCase,
 )
-from .common import trap_jobs
 
 from ..models import sale_subscription
+from .common import trap_jobs
 
 
 class TestCronJobs(CronCase):
