@@ -10,6 +10,8 @@ from odoo.addons.aircall_subscription_amendments.models.sale_subscription_cron i
 )
 from odoo.addons.aircall_subscription_amendments.tools import user_today
 
+from .sale_subscription_amendment_bulk import MAX_RETRIES
+
 _logger = logging.getLogger(__name__)
 
 #: the states of a job still to run
@@ -57,6 +59,7 @@ class SaleSubscription(models.Model):
                     day=today,
                     count=len(chunk),
                 ),
+                max_retries=MAX_RETRIES,
                 identity_key=f"aircall-daily-run-{today}-{chunk.ids[0]}-{len(chunk)}",
             )._cron_run_job(today)
         return True

@@ -29,6 +29,9 @@ _logger = logging.getLogger(__name__)
 
 #: contracts per job
 CHUNK = 100
+#: runs of a job before it fails: a held contract is retried after 10 s four times,
+#: then every minute (the job functions' retry pattern), about 6 minutes in all
+MAX_RETRIES = 10
 #: what a job records for a contract
 RESULT_STATES = [
     ("applied", "Applied"),
@@ -290,6 +293,7 @@ class SaleSubscriptionAmendmentBulk(models.Model):
                 description=self.env._(
                     "%(bulk)s: %(count)s contract(s)", bulk=self.name, count=len(chunk)
                 ),
+                max_retries=MAX_RETRIES,
                 identity_key=f"aircall-bulk-{self.id}-{index}",
             )._run_chunk(chunk.ids)
         self.message_post(
@@ -323,6 +327,7 @@ class SaleSubscriptionAmendmentBulk(models.Model):
                 )
                 for single in self._without_result(subscription_ids):
                     self.with_delay(
+                        max_retries=MAX_RETRIES,
                         identity_key=f"aircall-bulk-{self.id}-one-{single.id}",
                     )._run_one(single.id)
                 return True

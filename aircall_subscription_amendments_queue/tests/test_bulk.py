@@ -186,6 +186,13 @@ class TestBulkAmendment(BulkCase):
         with trap_jobs() as trap:
             bulk.action_confirm()
             (job,) = trap.enqueued_jobs
+            # retried after 10 s four times, then every minute, then failed
+            self.assertEqual(job.max_retries, 10)
+            self.assertEqual(
+                [job._get_retry_seconds() for job.retry in (1, 4, 5, 9)],
+                [10, 10, 60, 60],
+            )
+            job.retry = 0
             with (
                 patch.object(amendments, "_lock_for_apply", lock),
                 self.assertRaises(RetryableJobError),
@@ -249,6 +256,13 @@ class TestBulkAmendment(BulkCase):
                 bulk.action_confirm()
             trap.assert_jobs_count(1)
             (job,) = trap.enqueued_jobs
+            # retried after 10 s four times, then every minute, then failed
+            self.assertEqual(job.max_retries, 10)
+            self.assertEqual(
+                [job._get_retry_seconds() for job.retry in (1, 4, 5, 9)],
+                [10, 10, 60, 60],
+            )
+            job.retry = 0
             trap.perform_enqueued_jobs()
             job.perform()  # the same job run again (a requeue, say)
         self.assertEqual(len(bulk.result_ids), 4)
