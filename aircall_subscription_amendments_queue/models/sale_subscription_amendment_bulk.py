@@ -245,15 +245,17 @@ class SaleSubscriptionAmendmentBulk(models.Model):
                 )
                 rows.append((operation._summary(), len(touched), refused))
             forecasts = [bulk._forecast(sub, today) for sub in bulk.subscription_ids]
+            summary = self.env._(
+                "Effective %(date)s: %(changed)s of the %(total)s contract(s) change; "
+                "the notice rule refuses %(refused)s of them.",
+                date=format_date(self.env, bulk.effective_date),
+                changed=sum(1 for kind, _ok in forecasts if kind),
+                total=len(bulk.subscription_ids),
+                refused=sum(1 for kind, ok in forecasts if kind and not ok),
+            )
             bulk.preview_html = self.env["ir.qweb"]._render(
                 "aircall_subscription_amendments_queue.bulk_preview",
-                {
-                    "rows": rows,
-                    "total": len(bulk.subscription_ids),
-                    "changed": sum(1 for kind, _ok in forecasts if kind),
-                    "refused": sum(1 for kind, ok in forecasts if kind and not ok),
-                    "effective": format_date(self.env, bulk.effective_date),
-                },
+                {"rows": rows, "summary": summary},
             )
 
     # -- confirming: the jobs ------------------------------------------------------
