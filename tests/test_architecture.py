@@ -44,9 +44,7 @@ def test_every_method_named_exists():
 
 def test_every_model_file_is_named():
     named = set(re.findall(r"`((?:models|wizards|rules)/\w+\.py)`", _section()))
-    bridge_named = set(
-        re.findall(rf"`{BRIDGE.name}/(models/\w+\.py)`", _section())
-    )
+    bridge_named = set(re.findall(rf"`{BRIDGE.name}/(models/\w+\.py)`", _section()))
     assert {
         path.relative_to(BRIDGE).as_posix()
         for path in (BRIDGE / "models").glob("*.py")
