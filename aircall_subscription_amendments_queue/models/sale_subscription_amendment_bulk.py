@@ -169,6 +169,11 @@ class SaleSubscriptionAmendmentBulk(models.Model):
             self._ensure_draft()
         return super().write(vals)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_running(self):
+        """A running bulk amendment keeps its results: its jobs record them."""
+        self._ensure_draft()
+
     # -- what it does to each contract ---------------------------------------------
 
     def _amendment_values(self, subscription):

@@ -7,7 +7,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
 
 from odoo.addons.aircall_subscription_amendments.tests.common import SubscriptionCase
@@ -299,3 +299,68 @@ class TestBulkAmendment(BulkCase):
                 )
                 trap.perform_enqueued_jobs()
         self.assertFalse(any(many.mapped("auto_renew")))
+
+
+@freeze_time(TODAY)
+class TestBulkAccess(BulkCase):
+    """Who may do what, as an RPC client would call it."""
+
+    def test_a_salesman_without_the_amendment_group_creates_nothing(self):
+        salesman = new_test_user(
+            self.env, login="bulk_salesman", groups="sales_team.group_sale_salesman"
+        )
+        with self.assertRaises(AccessError):
+            self.env["sale.subscription.amendment.bulk"].with_user(salesman).create(
+                {"subscription_ids": [Command.set(self.on_time.ids)]}
+            )
+
+    def test_a_bulk_amendment_is_created_as_a_draft(self):
+        with self.assertRaisesRegex(UserError, "created as a draft"):
+            self.env["sale.subscription.amendment.bulk"].with_user(self.manager).create(
+                {
+                    "state": "running",
+                    "subscription_ids": [Command.set(self.on_time.ids)],
+                }
+            )
+
+    def test_results_are_written_by_the_jobs_only(self):
+        bulk = self._bulk([{"action": "cancel_renewal"}], self.on_time)
+        with trap_jobs() as trap:
+            bulk.action_confirm()
+            trap.perform_enqueued_jobs()
+        results = self.env["sale.subscription.amendment.bulk.result"].with_user(
+            self.manager
+        )
+        with self.assertRaises(AccessError):
+            results.create(
+                {
+                    "bulk_id": bulk.id,
+                    "subscription_id": self.late.id,
+                    "state": "applied",
+                }
+            )
+        with self.assertRaises(AccessError):
+            bulk.result_ids[:1].write({"state": "failed"})
+        with self.assertRaises(AccessError):
+            bulk.result_ids[:1].unlink()
+        self.assertEqual(set(bulk.result_ids.mapped("state")), {"applied"})
+
+    def test_a_running_bulk_amendment_cannot_be_deleted(self):
+        bulk = self._bulk([{"action": "cancel_renewal"}], self.on_time)
+        with trap_jobs():
+            bulk.action_confirm()
+        with self.assertRaisesRegex(UserError, "Only a draft"):
+            bulk.unlink()
+        with self.assertRaisesRegex(UserError, "Only a draft"):
+            bulk.operation_ids.unlink()
+        draft = self._bulk([{"action": "cancel_renewal"}], self.on_time)
+        draft.unlink()
+        self.assertFalse(draft.exists())
+
+    def test_the_jobs_run_with_the_rights_of_who_confirmed(self):
+        bulk = self._bulk([{"action": "cancel_renewal"}], self.on_time)
+        with trap_jobs() as trap:
+            bulk.action_confirm()
+            (job,) = trap.enqueued_jobs
+            self.assertEqual(job.recordset.env.uid, self.manager.id)
+            self.assertFalse(job.recordset.env.su)
