@@ -36,6 +36,7 @@ MAX_RETRIES = 10
 RESULT_STATES = [
     ("applied", "Applied"),
     ("refused", "Refused"),
+    ("unchanged", "Unchanged"),
     ("failed", "Failed"),
 ]
 
@@ -91,6 +92,11 @@ class SaleSubscriptionAmendmentBulk(models.Model):
     )
     applied_count = fields.Integer(compute="_compute_counts")
     refused_count = fields.Integer(compute="_compute_counts")
+    unchanged_count = fields.Integer(
+        compute="_compute_counts",
+        help="Contracts the operations leave as they are (e.g. already at that "
+        "quantity).",
+    )
     failed_count = fields.Integer(compute="_compute_counts")
     pending_count = fields.Integer(
         compute="_compute_counts", help="Contracts no job has run yet."
@@ -118,6 +124,7 @@ class SaleSubscriptionAmendmentBulk(models.Model):
             bulk.subscription_count = len(bulk.subscription_ids)
             bulk.applied_count = counts.get((bulk.id, "applied"), 0)
             bulk.refused_count = counts.get((bulk.id, "refused"), 0)
+            bulk.unchanged_count = counts.get((bulk.id, "unchanged"), 0)
             bulk.failed_count = counts.get((bulk.id, "failed"), 0)
             bulk.pending_count = bulk.subscription_count - sum(
                 counts.get((bulk.id, state), 0) for state, _label in RESULT_STATES
@@ -360,8 +367,12 @@ class SaleSubscriptionAmendmentBulk(models.Model):
 
     def _amend_one(self, subscription):
         """Amend ``subscription`` in a savepoint and record what happened; a
-        refusal (the notice rule, a change of nothing, an access rule) is a
-        result, not an error. Concurrency and unexpected errors propagate."""
+        refusal (the notice rule, an access rule) is a result, not an error, and
+        so is a contract the operations leave as it is. Concurrency and
+        unexpected errors propagate."""
+        if self._forecast(subscription, user_today(self))[0] is None:
+            self._record(subscription, "unchanged")
+            return
         try:
             with self.env.cr.savepoint():
                 amendment = self.env["sale.subscription.amendment"].create_and_apply(

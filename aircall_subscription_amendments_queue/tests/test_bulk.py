@@ -249,6 +249,28 @@ class TestBulkAmendment(BulkCase):
         )
         self.assertEqual(self._users(faulty).product_uom_qty, 10)
 
+    def test_a_contract_left_as_it_is_is_unchanged_not_refused(self):
+        bulk = self._bulk(
+            [
+                {
+                    "action": "set_quantity",
+                    "product_id": self.product_numbers.id,
+                    "quantity": 3,  # what every contract has already
+                }
+            ],
+            self.on_time,
+        )
+        self.assertIn("0 of the 4 contract(s) change", str(bulk.preview_html))
+        with trap_jobs() as trap:
+            bulk.action_confirm()
+            trap.perform_enqueued_jobs()
+        self.assertEqual(set(bulk.result_ids.mapped("state")), {"unchanged"})
+        self.assertEqual(
+            (bulk.unchanged_count, bulk.applied_count, bulk.refused_count), (4, 0, 0)
+        )
+        self.assertEqual(bulk.pending_count, 0)
+        self.assertFalse(self.on_time.amendment_ids)
+
     def test_confirmed_twice_applies_nothing_twice(self):
         bulk = self._bulk(
             [{"action": "remove", "product_id": self.product_numbers.id}], self.on_time
