@@ -370,11 +370,11 @@ class SaleSubscriptionAmendmentBulk(models.Model):
         refusal (the notice rule, an access rule) is a result, not an error, and
         so is a contract the operations leave as it is. Concurrency and
         unexpected errors propagate."""
-        if self._forecast(subscription, user_today(self))[0] is None:
-            self._record(subscription, "unchanged")
-            return
         try:
             with self.env.cr.savepoint():
+                if self._forecast(subscription, user_today(self))[0] is None:
+                    self._record(subscription, "unchanged")
+                    return
                 amendment = self.env["sale.subscription.amendment"].create_and_apply(
                     self._amendment_values(subscription)
                 )
