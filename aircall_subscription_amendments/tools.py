@@ -28,6 +28,13 @@ TERM_UNITS = [
     ("month", "Month(s)"),
     ("year", "Year(s)"),
 ]
+MRR_KINDS = [
+    ("new", "New"),
+    ("expansion", "Expansion"),
+    ("contraction", "Contraction"),
+    ("churn", "Churn"),
+    ("reactivation", "Reactivation"),
+]
 AMENDMENT_TYPES = [
     ("upgrade", "Upgrade"),
     ("downgrade", "Downgrade"),
@@ -47,7 +54,12 @@ INTERNAL = object()
 APPLY_CONTEXT = "aircall_amendment_apply"
 #: the cancellation (closing, archiving, not renewing) was checked before the write
 CANCELLATION_CHECKED = "aircall_cancellation_checked"
-INTERNAL_KEYS = (APPLY_CONTEXT, CANCELLATION_CHECKED)
+#: the caller records the revenue movement of this change itself, with the
+#: change's effective date (the amendment path, the renewal cron)
+MRR_DEFERRED = "aircall_mrr_deferred"
+#: the addon's own code records a revenue movement (nobody else creates one)
+MRR_RECORD = "aircall_mrr_record"
+INTERNAL_KEYS = (APPLY_CONTEXT, CANCELLATION_CHECKED, MRR_DEFERRED, MRR_RECORD)
 
 
 def internal(records, key):

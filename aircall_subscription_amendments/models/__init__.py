@@ -15,6 +15,10 @@ from . import (
     sale_subscription_invoicing,
     sale_subscription_ledger,
     sale_subscription_line,
+    sale_subscription_line_mrr,
+    sale_subscription_mrr,
+    sale_subscription_mrr_history,
+    sale_subscription_mrr_movement,
     sale_subscription_notes,
     sale_subscription_template,
 )
