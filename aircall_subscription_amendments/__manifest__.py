@@ -22,6 +22,7 @@
         "views/sale_subscription_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_move_views.xml",
+        "views/sale_subscription_mrr_movement_views.xml",
         "report/report_invoice.xml",
     ],
     "demo": [
