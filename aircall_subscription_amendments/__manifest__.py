@@ -27,6 +27,7 @@
     ],
     "demo": [
         "demo/amendment_demo.xml",
+        "demo/mrr_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
