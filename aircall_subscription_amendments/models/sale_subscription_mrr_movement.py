@@ -176,7 +176,9 @@ class SaleSubscriptionMrrMovement(models.Model):
         rows, columns = ["kind"], ["date:month"]
         graph = ["date:month", "kind"]
         if layout == "salesperson":
-            action["name"] = self.env._("Revenue by salesperson")
+            action["name"] = action["display_name"] = self.env._(
+                "Revenue by salesperson"
+            )
             action["views"] = [
                 (view, mode) for view, mode in action["views"] if mode == "pivot"
             ] + [(view, mode) for view, mode in action["views"] if mode != "pivot"]
