@@ -52,7 +52,9 @@ class SaleSubscription(models.Model):
         "normalised to a month, as its revenue movements recorded it (0 when the "
         "subscription does not run).",
     )
-    mrr_movement_count = fields.Integer(compute="_compute_mrr", groups=USER_GROUP)
+    mrr_movement_count = fields.Integer(
+        string="Revenue movement count", compute="_compute_mrr", groups=USER_GROUP
+    )
 
     def _compute_mrr(self):
         groups = self.env["sale.subscription.mrr.movement"]._read_group(
