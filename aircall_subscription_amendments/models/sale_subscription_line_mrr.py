@@ -21,7 +21,8 @@ LINE_MRR_FIELDS = frozenset(
 
 
 class SaleSubscriptionLine(models.Model):
-    _inherit = "sale.subscription.line"
+    # one job per file (README, "Architecture"): the model is extended in several
+    _inherit = "sale.subscription.line"  # pylint: disable=consider-merging-classes-inherited
 
     def _mrr_line(self, quantity=None):
         """This line as ``rules.mrr`` takes it (optionally with another

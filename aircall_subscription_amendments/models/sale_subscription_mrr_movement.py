@@ -30,7 +30,6 @@ class SaleSubscriptionMrrMovement(models.Model):
     kind = fields.Selection(selection=MRR_KINDS, required=True, readonly=True)
     subscription_id = fields.Many2one(
         comodel_name="sale.subscription",
-        string="Subscription",
         required=True,
         index=True,
         readonly=True,
@@ -38,7 +37,6 @@ class SaleSubscriptionMrrMovement(models.Model):
     )
     amendment_id = fields.Many2one(
         comodel_name="sale.subscription.amendment",
-        string="Amendment",
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
@@ -129,11 +127,13 @@ class SaleSubscriptionMrrMovement(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        raise AccessError(
-            self.env._(
-                "Revenue movements record what happened: they cannot be changed."
+        if not is_internal(self, MRR_RECORD):
+            raise AccessError(
+                self.env._(
+                    "Revenue movements record what happened: they cannot be changed."
+                )
             )
-        )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
