@@ -10,7 +10,8 @@ from ..tools import MRR_DEFERRED, internal, user_today
 
 
 class SaleSubscription(models.Model):
-    _inherit = "sale.subscription"
+    # one job per file (README, "Architecture"): the model is extended in several
+    _inherit = "sale.subscription"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def cron_subscription_management(self):

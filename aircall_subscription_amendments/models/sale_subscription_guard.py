@@ -38,7 +38,8 @@ NUMBER_FIELDS = ("term_interval", "notice_days")
 
 
 class SaleSubscription(models.Model):
-    _inherit = "sale.subscription"
+    # one job per file (README, "Architecture"): the model is extended in several
+    _inherit = "sale.subscription"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -7,7 +7,8 @@ from odoo import models
 
 
 class SaleSubscription(models.Model):
-    _inherit = "sale.subscription"
+    # one job per file (README, "Architecture"): the model is extended in several
+    _inherit = "sale.subscription"  # pylint: disable=consider-merging-classes-inherited
 
     def _billing_moves(self):
         """The invoices subscription_oca made for this contract, directly or
