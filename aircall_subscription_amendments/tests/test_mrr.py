@@ -305,7 +305,20 @@ class TestKnownScenario(MrrCase):
         self.assertEqual(action["context"]["graph_groupbys"], ["date:month", "kind"])
         self.assertEqual(action["context"]["pivot_row_groupby"], ["kind"])
         by_salesperson = self.Movement.action_open_report("salesperson")
+        self.assertEqual(by_salesperson["display_name"], "Revenue by salesperson")
         self.assertEqual(by_salesperson["views"][0][1], "pivot")
+        # the menus' server actions, as an account manager opens them
+        for xmlid, first_view in (
+            ("sale_subscription_mrr_movement_action_report", "graph"),
+            ("sale_subscription_mrr_movement_action_salesperson", "pivot"),
+        ):
+            opened = (
+                self.env.ref(f"aircall_subscription_amendments.{xmlid}")
+                .with_user(self.account_manager)
+                .run()
+            )
+            self.assertEqual(opened["res_model"], "sale.subscription.mrr.movement")
+            self.assertEqual(opened["views"][0][1], first_view)
         self.assertEqual(
             by_salesperson["context"]["pivot_column_groupby"], ["date:quarter"]
         )
