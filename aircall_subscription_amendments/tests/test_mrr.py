@@ -14,10 +14,12 @@ from pathlib import Path
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
 
+from .common_security import ROLES
+from .test_access_rpc import NO, RpcCase
 from .test_terms import TermsCase
 
 USER_GROUP = "aircall_subscription_amendments.group_amendment_user"
@@ -836,3 +838,86 @@ class TestHistory(MrrCase):
                 self._rows(subscription),
                 [(subscription.date_start, "new", 0.0, 250.0, 250.0)],
             )
+
+
+class TestMovementsOverRpc(RpcCase):
+    """What each role gets from ``execute_kw`` on revenue movements."""
+
+    def test_every_role_reads_at_most_and_writes_nothing(self):
+        movement = self.env["sale.subscription.mrr.movement"].search(
+            [("subscription_id", "=", self.on_time.id)], order="id desc", limit=1
+        )
+        self.assertEqual(movement.kind, "contraction")
+        model = "sale.subscription.mrr.movement"
+        values = {
+            "date": fields.Date.to_string(self.today),
+            "kind": "expansion",
+            "subscription_id": self.on_time.id,
+            "company_id": self.company.id,
+            "currency_id": self.currency.id,
+            "company_currency_id": self.currency.id,
+            "mrr_before": 0.0,
+            "mrr_after": 1e6,
+            "delta": 1e6,
+            "delta_company": 1e6,
+        }
+        readers = {"amendment user", "amendment admin"}
+        for role in ROLES:
+            user = self.users[role]
+            for context in ({}, {"aircall_mrr_record": True}):
+                self._attempt(
+                    f"{role} creates a movement with {context}",
+                    NO,
+                    lambda user=user, context=context: self._rpc(
+                        user, model, "create", values, context=context
+                    ),
+                )
+                self._attempt(
+                    f"{role} writes a movement with {context}",
+                    NO,
+                    lambda user=user, context=context: self._rpc(
+                        user,
+                        model,
+                        "write",
+                        [movement.id],
+                        {"delta": -1e6},
+                        context=context,
+                    ),
+                )
+                self._attempt(
+                    f"{role} deletes a movement with {context}",
+                    NO,
+                    lambda user=user, context=context: self._rpc(
+                        user, model, "unlink", [movement.id], context=context
+                    ),
+                )
+            # the other company's administrator has the right, and sees none
+            expected = (
+                []
+                if role == "admin of another company"
+                else [("contraction", -25.0), ("new", 250.0)]
+            )
+            self._attempt(
+                f"{role} reads the movements",
+                role in readers or role == "admin of another company",
+                lambda user=user: self._rpc(
+                    user,
+                    model,
+                    "search_read",
+                    [("subscription_id", "=", self.on_time.id)],
+                    fields=["kind", "delta"],
+                ),
+                check=lambda rows, expected=expected: self.assertEqual(
+                    [(row["kind"], row["delta"]) for row in rows], expected
+                ),
+            )
+        # in another company: nothing to see
+        self.assertEqual(
+            self._rpc(
+                self.users["admin of another company"],
+                model,
+                "search_count",
+                [],
+            ),
+            0,
+        )
