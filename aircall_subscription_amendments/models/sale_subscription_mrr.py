@@ -59,7 +59,7 @@ class SaleSubscription(models.Model):
 
     def _compute_mrr(self):
         groups = self.env["sale.subscription.mrr.movement"]._read_group(
-            [("subscription_id", "in", self.ids)],
+            [("subscription_id", "in", self._origin.ids)],
             groupby=["subscription_id", "currency_id"],
             aggregates=["delta:sum", "__count"],
         )
@@ -68,8 +68,9 @@ class SaleSubscription(models.Model):
             totals[subscription, currency] = total
             counts[subscription] = counts.get(subscription, 0) + count
         for subscription in self:
-            subscription.mrr = totals.get((subscription, subscription.currency_id), 0)
-            subscription.mrr_movement_count = counts.get(subscription, 0)
+            recorded = subscription._origin  # none for a subscription being created
+            subscription.mrr = totals.get((recorded, subscription.currency_id), 0)
+            subscription.mrr_movement_count = counts.get(recorded, 0)
 
     def action_view_mrr_movements(self):
         """The smart button: the contract's own revenue movements."""
@@ -79,7 +80,7 @@ class SaleSubscription(models.Model):
         )
         action.update(
             domain=[("subscription_id", "=", self.id)],
-            context={"search_default_group_by_nothing": 1},
+            context={},  # its whole history, not only the last 12 months
             views=[(False, "list"), (False, "graph"), (False, "pivot")],
         )
         return action
