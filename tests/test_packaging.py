@@ -52,7 +52,7 @@ def _manifest():
 
 def test_manifest_identity():
     manifest = _manifest()
-    assert manifest["version"] == "18.0.1.1.0"
+    assert manifest["version"] == "18.0.1.2.0"
     assert manifest["license"] == "AGPL-3"
     assert {"subscription_oca", "account", "sale_management"} <= set(
         manifest["depends"]
@@ -69,7 +69,7 @@ def _metadata_field(metadata, field):
 
 def test_wheel_is_named_and_versioned_after_the_manifest(wheel_names):
     name, _files, metadata = wheel_names
-    assert name.startswith("odoo_addon_aircall_subscription_amendments-18.0.1.1.0-")
+    assert name.startswith("odoo_addon_aircall_subscription_amendments-18.0.1.2.0-")
     assert _metadata_field(metadata, "Name") == [
         "odoo-addon-aircall_subscription_amendments"
     ]
@@ -81,8 +81,9 @@ def test_wheel_ships_the_addon_in_the_namespace_without_claiming_it(wheel_names)
     _name, files, _metadata = wheel_names
     assert PREFIX + "__manifest__.py" in files
     assert PREFIX + "rules/__init__.py" in files
-    # Odoo runs it on upgrade: a folder named after the version, not a package
-    assert PREFIX + "migrations/18.0.1.1.0/post-migration.py" in files
+    # Odoo runs them on upgrade: folders named after the versions, not packages
+    for version in ("18.0.1.1.0", "18.0.1.2.0"):
+        assert PREFIX + f"migrations/{version}/post-migration.py" in files
     # shipping these would shadow Odoo's own odoo/ package
     assert "odoo/__init__.py" not in files
     assert "odoo/addons/__init__.py" not in files

@@ -15,7 +15,13 @@ from odoo.tools import SQL, float_compare, mute_logger
 from odoo.tools.misc import format_date
 
 from .. import rules
-from ..tools import APPLY_CONTEXT, deprecated_alias, format_quantity, internal
+from ..tools import (
+    APPLY_CONTEXT,
+    MRR_DEFERRED,
+    deprecated_alias,
+    format_quantity,
+    internal,
+)
 
 
 class SaleSubscriptionAmendment(models.Model):
@@ -301,9 +307,12 @@ class SaleSubscriptionAmendment(models.Model):
         return new_lines
 
     def _apply_lines(self, plan):
-        """Write the new subscription lines (through the amendment path only)."""
+        """Write the new subscription lines (through the amendment path only;
+        ``_apply`` records the revenue movement, at the effective date)."""
         self.ensure_one()
-        subscription = internal(self.subscription_id, APPLY_CONTEXT)
+        subscription = internal(
+            internal(self.subscription_id, APPLY_CONTEXT), MRR_DEFERRED
+        )
         new_quantities = {line.key: float(line.quantity) for line in plan.new_lines}
         commands = []
         for sub_line in subscription.sale_subscription_line_ids:
