@@ -3,7 +3,7 @@
     "name": "Subscription Amendments",
     "summary": "Notice periods, amendment wizard and prorated credit notes "
     "for OCA subscriptions",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Subscriptions",
     "website": "https://aircall.io",
     "author": "Aircall",
@@ -25,11 +25,13 @@
         "views/res_config_settings_views.xml",
         "views/account_move_views.xml",
         "views/sale_subscription_portal_templates.xml",
+        "views/sale_subscription_mrr_movement_views.xml",
         "report/report_invoice.xml",
     ],
     "demo": [
         "demo/amendment_demo.xml",
         "demo/portal_demo.xml",
+        "demo/mrr_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

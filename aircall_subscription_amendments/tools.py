@@ -30,6 +30,13 @@ TERM_UNITS = [
     ("month", "Month(s)"),
     ("year", "Year(s)"),
 ]
+MRR_KINDS = [
+    ("new", "New"),
+    ("expansion", "Expansion"),
+    ("contraction", "Contraction"),
+    ("churn", "Churn"),
+    ("reactivation", "Reactivation"),
+]
 AMENDMENT_TYPES = [
     ("upgrade", "Upgrade"),
     ("downgrade", "Downgrade"),
@@ -59,7 +66,18 @@ CANCELLATION_CHECKED = "aircall_cancellation_checked"
 #: a customer's change request, whose requester was checked before the create
 #: (``sale.subscription._ensure_portal_requester``)
 REQUEST_CONTEXT = "aircall_amendment_request"
-INTERNAL_KEYS = (APPLY_CONTEXT, CANCELLATION_CHECKED, REQUEST_CONTEXT)
+#: the caller records the revenue movement of this change itself, with the
+#: change's effective date (the amendment path, the renewal cron)
+MRR_DEFERRED = "aircall_mrr_deferred"
+#: the addon's own code records a revenue movement (nobody else creates one)
+MRR_RECORD = "aircall_mrr_record"
+INTERNAL_KEYS = (
+    APPLY_CONTEXT,
+    CANCELLATION_CHECKED,
+    REQUEST_CONTEXT,
+    MRR_DEFERRED,
+    MRR_RECORD,
+)
 
 
 def internal(records, key):

@@ -1,4 +1,5 @@
-"""B1-B3: the amendment path against Odoo's own credit-note paths, in a real database.
+"""B1-B3, B5: the amendment path against Odoo's own credit-note paths, the notice
+search and the revenue-movements graph, in a real database.
 
 Run by ``make bench`` (scripts/bench.sh), which creates the database and installs
 the addon. Standalone:
@@ -9,7 +10,7 @@ the addon. Standalone:
 The fixtures of B1 are committed once; every measured scenario then runs in its
 own transaction on the same records and is rolled back, so each path starts from
 the same state. B3 inserts its 100,000 rows inside a transaction that is rolled
-back too. Times are wall-clock (``time.perf_counter``), flushes included; queries
+back too, and so do B5's 100,000 revenue movements. Times are wall-clock (``time.perf_counter``), flushes included; queries
 are counted with the cursor's ``sql_log_count``.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
-from tables import b1_table, b2_table, b3_table
+from tables import b1_table, b2_table, b3_table, b5_table
 
 import odoo
 from odoo import Command, api, fields
@@ -47,6 +48,8 @@ B1_LINES = (
 B2_SIZES = (1, 10, 50)
 B3_ROWS = 100_000
 B3_RUNS = 50
+B5_ROWS = 100_000
+B5_RUNS = 50
 WARMUP = 10
 B1_PATHS = ("ours", "floor", "floor_core", "wizard_batch", "wizard_each")
 
@@ -542,6 +545,68 @@ class Bench:
             "plan": plan,
         }
 
+    # -- B5 ------------------------------------------------------------------
+
+    def b5(self):
+        """The revenue-movements graph (``web_read_group``, month × kind, as the
+        graph view calls it) over 100,000 movements inserted by SQL (rolled back)."""
+        with self.env() as env:
+            start = time.perf_counter()
+            insert_movements(env, B5_ROWS, self.today, self.ids["b1"])
+            insert_seconds = time.perf_counter() - start
+            movements = env["sale.subscription.mrr.movement"].with_context(
+                fill_temporal=True
+            )
+            total = movements.search_count([])
+            last_12_months = [
+                ("date", ">=", (self.today - relativedelta(months=11)).replace(day=1)),
+                ("date", "<", (self.today + relativedelta(months=1)).replace(day=1)),
+            ]
+            calls = {
+                "all movements": [],
+                "last 12 months (the report's default filter)": last_12_months,
+            }
+
+            def graph(domain):
+                return movements.web_read_group(
+                    domain, ["delta_company:sum"], ["date:month", "kind"], lazy=False
+                )
+
+            timings, groups = {}, {}
+            for label, domain in calls.items():
+                samples = []
+                for _i in range(B5_RUNS + 3):
+                    env.invalidate_all()
+                    begin = time.perf_counter()
+                    result = graph(domain)
+                    samples.append(time.perf_counter() - begin)
+                timings[label] = samples[3:]  # the first ones warm the caches
+                groups[label] = result["length"]
+            queries = []
+            real_execute = env.cr.execute
+
+            def capture(query, params=None, log_exceptions=True):
+                if "sale_subscription_mrr_movement" in str(query):
+                    queries.append((query, params))
+                return real_execute(query, params, log_exceptions)
+
+            env.invalidate_all()
+            with patch.object(env.cr, "execute", capture):
+                graph([])
+            query, params = [q for q in queries if "GROUP BY" in str(q[0])][0]
+            if isinstance(query, SQL):  # what _read_group sends
+                real_execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s", query))
+            else:
+                real_execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}", params)
+            plan = [row[0] for row in env.cr.fetchall()]
+        return {
+            "insert_seconds": insert_seconds,
+            "total": total,
+            "groups": groups,
+            "timings": timings,
+            "plan": plan,
+        }
+
 
 def insert_subscriptions(env, rows, today):
     """``rows`` running subscriptions in one INSERT … SELECT generate_series, with
@@ -609,6 +674,51 @@ def check_inserted(env, sample=500):
     env.invalidate_all(flush=False)
 
 
+def insert_movements(env, rows, today, subscription_ids):
+    """``rows`` revenue movements in one INSERT … SELECT generate_series, spread
+    over the last two years, the five kinds in turn (gains positive, losses
+    negative), over the given subscriptions with their customer, salesperson,
+    company and template, then ANALYZE."""
+    env.flush_all()
+    env.cr.execute(
+        """
+        WITH subs AS (
+            SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, partner_id, user_id,
+                   company_id, template_id, currency_id
+              FROM sale_subscription
+             WHERE id = ANY(%(subscriptions)s)
+        ), total AS (SELECT count(*) AS c FROM subs)
+        INSERT INTO sale_subscription_mrr_movement (
+            date, kind, subscription_id, partner_id, user_id, company_id,
+            template_id, currency_id, company_currency_id, mrr_before, mrr_after,
+            delta, delta_company, create_uid, write_uid, create_date, write_date)
+        SELECT %(today)s::date - (i * 7919) %% 730,
+               (ARRAY['new', 'expansion', 'reactivation', 'contraction', 'churn'])[1 + i %% 5],
+               subs.id, subs.partner_id, subs.user_id, subs.company_id,
+               subs.template_id, subs.currency_id, %(currency)s,
+               a.before, a.before + a.delta, a.delta, a.delta,
+               %(user)s, %(user)s, now() at time zone 'UTC', now() at time zone 'UTC'
+          FROM generate_series(1, %(rows)s) AS i
+         CROSS JOIN total
+          JOIN subs ON subs.n = i %% total.c
+         CROSS JOIN LATERAL (
+               SELECT CASE WHEN i %% 5 < 3 THEN 0 ELSE 500 END::numeric AS before,
+                      (CASE WHEN i %% 5 < 3 THEN 1 ELSE -1 END)
+                      * (1 + (i * 31) %% 997) * 0.25 AS delta
+         ) AS a
+        """,
+        {
+            "subscriptions": list(subscription_ids),
+            "today": today,
+            "rows": rows,
+            "currency": env.company.currency_id.id,
+            "user": env.user.id,
+        },
+    )
+    env.cr.execute("ANALYZE sale_subscription_mrr_movement")
+    env.invalidate_all()
+
+
 def check_credit_notes(moves, n):
     """Every path must produce the same kind of result: n posted credit notes,
     each linked to the invoice it corrects."""
@@ -627,7 +737,9 @@ def main(argv=None):
     parser.add_argument(
         "--profile", help="folder for pyinstrument profiles of B1's paths (slower)"
     )
-    parser.add_argument("--only", default="b1,b2,b3", help="comma-separated: b1,b2,b3")
+    parser.add_argument(
+        "--only", default="b1,b2,b3,b5", help="comma-separated: b1,b2,b3,b5"
+    )
     parser.add_argument(
         "--paths", default=",".join(B1_PATHS), help="B1's paths, comma-separated"
     )
@@ -645,6 +757,8 @@ def main(argv=None):
         sections.append(b2_table(bench.b2()))
     if "b3" in only:
         sections.append(b3_table(bench.b3()))
+    if "b5" in only:
+        sections.append(b5_table(bench.b5()))
     text = "\n".join(sections)
     print(text)
     if args.output:

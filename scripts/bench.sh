@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks of bench/, never part of `make test`.
-#   B1-B3  bench/odoo_bench.py against a real Odoo 18 database (aircall_bench, copied
+#   B1-B3, B5  bench/odoo_bench.py against a real Odoo 18 database (aircall_bench, copied
 #          from the test template, the addon installed), dropped at the end
 #   B4     bench/bench_rules.py (pytest-benchmark of the pure rules engine)
 # Writes bench/RESULTS.md (machine, date, command, tables) and prints it.
@@ -51,7 +51,7 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
     exit 0
 fi
 
-say "B1-B3 against $BENCH_DB (BENCH_N=$BENCH_N)"
+say "B1-B3, B5 against $BENCH_DB (BENCH_N=$BENCH_N)"
 "$PY" "$ROOT/bench/odoo_bench.py" --config "$conf" --database "$BENCH_DB" \
     --n "$BENCH_N" --output "$OUT/odoo.md"
 

@@ -72,7 +72,7 @@ def _manifest(addon):
 
 def test_manifest_identity():
     manifest = _manifest(MAIN)
-    assert manifest["version"] == "18.0.1.1.0"
+    assert manifest["version"] == "18.0.1.2.0"
     assert manifest["license"] == "AGPL-3"
     assert {"subscription_oca", "account", "sale_management"} <= set(
         manifest["depends"]
@@ -108,8 +108,9 @@ def test_wheel_ships_the_addon_in_the_namespace_without_claiming_it(wheel_names,
     assert prefix + "models/__init__.py" in files
     if addon == MAIN:
         assert prefix + "rules/__init__.py" in files
-        # Odoo runs it on upgrade: a folder named after the version, not a package
-        assert prefix + "migrations/18.0.1.1.0/post-migration.py" in files
+        # Odoo runs them on upgrade: folders named after the versions, not packages
+        for version in ("18.0.1.1.0", "18.0.1.2.0"):
+            assert prefix + f"migrations/{version}/post-migration.py" in files
     # shipping these would shadow Odoo's own odoo/ package
     assert "odoo/__init__.py" not in files
     assert "odoo/addons/__init__.py" not in files

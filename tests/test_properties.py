@@ -16,10 +16,13 @@ from rules import (
     BilledPeriod,
     InvoicedLine,
     Line,
+    MovementKind,
+    State,
     classify,
     day_count,
     decide,
     make_plan,
+    replay,
     round_amount,
     share,
     term_boundary,
@@ -300,3 +303,84 @@ def test_invoiced_minus_credited_matches_prorated_consumption(scenario):
         )
         exact = exact_consumption(scenario, term.timeline, key)
         assert abs(net - exact) <= term.document_lines[key] * half_unit
+
+
+# -- MRR: the movements of a subscription add up to its MRR -------------------
+
+mrr_units = st.sampled_from(["days", "weeks", "months", "years"])
+mrr_lines = st.lists(
+    st.builds(
+        Line,
+        key=st.integers(1, 5),
+        product=st.just(None),
+        quantity=st.integers(0, 200).map(lambda n: Decimal(n) / 4),
+        price_unit=st.integers(-2_000, 100_000).map(lambda n: Decimal(n) / 1000),
+        discount=st.sampled_from([Decimal(0), Decimal(10), Decimal("33.33")]),
+    ),
+    max_size=4,
+)
+
+
+@st.composite
+def mrr_histories(draw):
+    """A subscription's changes in its currency: lines, recurrence, running."""
+    digits = draw(st.sampled_from([0, 2, 3]))
+    return [
+        State(
+            lines=tuple(draw(mrr_lines)),
+            unit=draw(mrr_units),
+            interval=draw(st.integers(1, 12)),
+            running=draw(st.booleans()),
+            digits=digits,
+        )
+        for _ in range(draw(st.integers(1, 12)))
+    ]
+
+
+def independent_mrr(state):
+    """The state's MRR, computed here from the definition, not by rules.mrr."""
+    if not state.running:
+        return Fraction(0)
+    per_month = {"days": Fraction(365, 12), "weeks": Fraction(52, 12)}
+    per_month.update(months=Fraction(1), years=Fraction(1, 12))
+    exact = sum(
+        (
+            Fraction(line.quantity)
+            * Fraction(line.price_unit)
+            * (1 - Fraction(line.discount) / 100)
+            for line in state.lines
+        ),
+        Fraction(0),
+    )
+    exact *= per_month[state.unit] / state.interval
+    scaled = exact * 10**state.digits
+    units = abs(scaled.numerator) // scaled.denominator
+    if 2 * (abs(scaled.numerator) % scaled.denominator) >= scaled.denominator:
+        units += 1  # half up, away from zero
+    return Fraction(-units if scaled < 0 else units, 10**state.digits)
+
+
+@settings(max_examples=500)
+@given(mrr_histories())
+def test_the_deltas_of_a_subscription_add_up_to_its_mrr_exactly(states):
+    steps = replay(states)
+    movements = [step for step in steps if step is not None]
+    # the sum of the deltas is the current MRR, in its currency, to the last digit
+    total = sum((step.delta for step in movements), Decimal(0))
+    assert Fraction(total) == independent_mrr(states[-1])
+    assert total.as_tuple().exponent >= -states[-1].digits
+    previous, last_kind = Decimal(0), None
+    for state, step in zip(states, steps, strict=True):
+        now = independent_mrr(state)
+        if step is None:  # no row without a change
+            assert Fraction(previous) == now
+            continue
+        assert step.delta != 0
+        assert step.mrr_before == previous  # a chain: each starts where the last ended
+        assert Fraction(step.mrr_after) == now
+        assert (step.kind is MovementKind.CHURN) == (not state.running)
+        if step.kind is MovementKind.NEW:
+            assert last_kind is None
+        if step.kind is MovementKind.REACTIVATION:
+            assert last_kind is MovementKind.CHURN
+        previous, last_kind = step.mrr_after, step.kind

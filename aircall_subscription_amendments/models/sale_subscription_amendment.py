@@ -442,6 +442,9 @@ class SaleSubscriptionAmendment(models.Model):
                     continue
                 applied |= amendment
                 amendment._apply_lines(plan)
+                amendment.subscription_id._record_mrr_movements(
+                    amendment.effective_date, amendment=amendment
+                )
                 prepared += documents._prepare_amendment_documents(amendment, plan)
             documents._create_amendment_documents(prepared)
             applied.invalidate_recordset(["move_ids"])

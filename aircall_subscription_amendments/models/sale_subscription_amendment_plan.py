@@ -17,6 +17,7 @@ from odoo.tools.misc import format_date
 from .. import rules
 from ..tools import (
     APPLY_CONTEXT,
+    MRR_DEFERRED,
     ConcurrentAmendmentError,
     deprecated_alias,
     format_quantity,
@@ -307,9 +308,12 @@ class SaleSubscriptionAmendment(models.Model):
         return new_lines
 
     def _apply_lines(self, plan):
-        """Write the new subscription lines (through the amendment path only)."""
+        """Write the new subscription lines (through the amendment path only;
+        ``_apply`` records the revenue movement, at the effective date)."""
         self.ensure_one()
-        subscription = internal(self.subscription_id, APPLY_CONTEXT)
+        subscription = internal(
+            internal(self.subscription_id, APPLY_CONTEXT), MRR_DEFERRED
+        )
         new_quantities = {line.key: float(line.quantity) for line in plan.new_lines}
         commands = []
         for sub_line in subscription.sale_subscription_line_ids:

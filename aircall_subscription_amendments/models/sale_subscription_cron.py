@@ -15,7 +15,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.osv import expression
 
-from ..tools import user_today
+from ..tools import MRR_DEFERRED, internal, user_today
 
 _logger = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class SaleSubscription(models.Model):
         renewal date and notice deadline advance (subscription_oca runs them on
         its unlimited boundary, so none of its own fields needs re-aligning).
         The others are closed through subscription_oca's close flow, with the
-        "not renewed" reason. A subscription with an end date is left to
+        "not renewed" reason; their churn is dated the renewal date. A subscription with an end date is left to
         subscription_oca, which closes it on that date. Contracts that are not
         running only get their dates refreshed.
         """
@@ -201,7 +201,9 @@ class SaleSubscription(models.Model):
         notes = self.env["sale.subscription.notes"]
         for subscription in to_close:
             renewal = subscription.renewal_date
-            subscription.close_subscription(reason.id)
+            # its revenue stops at the renewal date, however late the cron runs
+            internal(subscription, MRR_DEFERRED).close_subscription(reason.id)
+            subscription._record_mrr_movements(renewal)
             notes._log_not_renewed(subscription, renewal)
         (due - to_close)._refresh_renewal_dates()
         for subscription in running - to_close:

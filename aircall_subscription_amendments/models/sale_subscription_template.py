@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """A subscription template's contract term and notice days: administrators set
-them; a template that gets a term brings its contracts under the notice rule."""
+them; a template that gets a term brings its contracts under the notice rule.
+A change of its recurrence changes its contracts' MRR: their movements are
+recorded."""
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -9,6 +11,8 @@ from ..tools import TERM_UNITS, check_numbers, deprecated_alias, non_negative
 
 #: what a template says about contract terms, and its values when it says nothing
 TERM_DEFAULTS = {"term_interval": 0, "term_unit": "month", "notice_days": 0}
+#: subscription_oca's recurrence: what a month of the contracts is worth
+RECURRENCE_FIELDS = frozenset({"recurring_rule_type", "recurring_interval"})
 
 
 class SaleSubscriptionTemplate(models.Model):
@@ -64,6 +68,11 @@ class SaleSubscriptionTemplate(models.Model):
             else self.browse()
         )
         result = super().write(vals)
+        if RECURRENCE_FIELDS & set(vals):
+            # what a month of their contracts is worth changes
+            self.env["sale.subscription"].sudo().with_context(active_test=False).search(
+                [("template_id", "in", self.ids)]
+            )._record_mrr_movements()
         if opting_in:
             # their contracts without a term follow them into the notice rule
             self.env["sale.subscription"].search(

@@ -2,6 +2,18 @@
 
 from .calendar import UNITS, notice_deadline, renewal_date, term_boundary, term_bounds
 from .errors import RuleError
+from .mrr import (
+    MONTHS_PER_UNIT,
+    Movement,
+    MovementKind,
+    State,
+    monthly_factor,
+    movement,
+    movement_kind,
+    mrr,
+    mrr_movement,
+    replay,
+)
 from .notice import AmendmentKind, NoticeDecision, classify, decide
 from .plan import make_plan
 from .proration import (
@@ -58,4 +70,15 @@ __all__ = [
     "make_plan",
     "net_price",
     "to_decimal",
+    # mrr
+    "MONTHS_PER_UNIT",
+    "Movement",
+    "MovementKind",
+    "State",
+    "monthly_factor",
+    "movement",
+    "movement_kind",
+    "mrr",
+    "mrr_movement",
+    "replay",
 ]

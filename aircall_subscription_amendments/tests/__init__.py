@@ -15,6 +15,7 @@ from . import (
     test_ledger,
     test_ledger_accountant,
     test_ledger_walks,
+    test_mrr,
     test_notice_enforcement,
     test_portal,
     test_portal_http,

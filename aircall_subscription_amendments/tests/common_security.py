@@ -36,6 +36,7 @@ FINGERPRINT_TABLES = (
     "sale_subscription_line",
     "sale_subscription_amendment",
     "sale_subscription_amendment_line",
+    "sale_subscription_mrr_movement",
     "account_move",
     "account_move_line",
     "account_partial_reconcile",
