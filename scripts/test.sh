@@ -6,9 +6,10 @@
 #          Chromium) and subscription_oca's own tests with pytest-odoo, in a fresh
 #          database with the addon installed (and no queue_job); the install log must
 #          have no WARNING or ERROR line
-#   queue  the bridge's tests (aircall_subscription_amendments_queue) in a second
-#          database where queue_job is installed too (the bridge installs itself);
-#          queue_job's trap_jobs() runs the jobs, no job runner is loaded
+#   queue  the bridge's tests (aircall_subscription_amendments_queue) and
+#          subscription_oca's own in a second database where queue_job is installed
+#          too (the bridge installs itself); queue_job's trap_jobs() runs the jobs,
+#          no job runner is loaded
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -109,8 +110,11 @@ run_queue_tier() {
         echo "$BRIDGE was not installed with queue_job (state: ${state:-absent})" >&2
         return 1
     fi
+    # subscription_oca's own tests too: with the bridge, its cron keeps their contract
+    local oca_tests
+    oca_tests="$("$PY" -c 'import odoo.addons.subscription_oca as m, os; print(os.path.join(os.path.dirname(m.__file__), "tests"))')"
     say "Running the bridge's tests in $db"
-    run_pytest_odoo "$db" "${ODOO_TEST_ARGS[@]}" "$BRIDGE/tests"
+    run_pytest_odoo "$db" "${ODOO_TEST_ARGS[@]}" "$BRIDGE/tests" "$oca_tests"
 }
 
 say "Tier odoo"

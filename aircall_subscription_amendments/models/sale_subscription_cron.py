@@ -52,15 +52,18 @@ class SaleSubscription(models.Model):
     def cron_subscription_management(self):
         """The due contracts of the day, by batches of ``CRON_BATCH``.
 
-        Called by the scheduler, one batch per call (Odoo commits it and calls
-        again while some remain); called otherwise, every batch in one call.
+        Called by the scheduler (or *Run Manually*), one batch per call: Odoo
+        commits it and calls again while some remain, and a contract that fails
+        is logged and skipped until the next day. Called otherwise (code, a
+        shell, tests), it keeps subscription_oca's contract: every batch in one
+        call, and an error reaches the caller.
         """
         today = user_today(self)
         due = self._cron_due(today)
         scheduled = bool(self.env.context.get("ir_cron_progress_id"))
         batches = [due[i : i + CRON_BATCH] for i in range(0, len(due), CRON_BATCH)]
         for batch in batches[:1] if scheduled else batches:
-            batch._cron_run(today)
+            batch._cron_run(today, skip_failures=scheduled)
         if scheduled:
             done = len(batches[0]) if batches else 0
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done)
@@ -115,14 +118,17 @@ class SaleSubscription(models.Model):
         ]
         return expression.AND([something_to_do, not_run])
 
-    def _cron_run(self, today):
+    def _cron_run(self, today, skip_failures=True):
         """Run the day's steps on each of these contracts, each in a savepoint
-        of its own: one that fails is logged and skipped until the next day."""
+        of its own: one that fails is logged and skipped until the next day
+        (``skip_failures``), or its error raised."""
         for subscription in self:
             try:
                 with self.env.cr.savepoint():
                     subscription._cron_steps(today)
             except Exception:
+                if not skip_failures:
+                    raise
                 _logger.exception(
                     "Daily run of %s failed: skipped until tomorrow",
                     subscription.display_name,

@@ -1,6 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""The daily cron, contract by contract: a failing contract is skipped, never
-rolls back the others; under the scheduler, one batch per call."""
+"""The daily cron under the scheduler, contract by contract: a failing contract is
+skipped, never rolls back the others; one batch per call. Called directly, errors
+reach the caller, as subscription_oca's own cron does."""
 
 from datetime import date
 from unittest.mock import patch
@@ -37,12 +38,26 @@ class TestCronBatches(CronCase):
             type(self.env["sale.subscription"]), "_cron_renew_terms", renew
         )
 
+    def _run_scheduled(self, day):
+        """The cron as the scheduler runs it: with its progress record, called
+        again while contracts remain."""
+        cron = self.env.ref("subscription_oca.ir_cron_subscription_management")
+        cron, progress = cron._add_progress()
+        subscriptions = self.env["sale.subscription"].with_context(
+            ir_cron_progress_id=progress.id
+        )
+        with freeze_time(day):
+            subscriptions.cron_subscription_management()
+            while progress.remaining:
+                subscriptions.cron_subscription_management()
+            self.env.flush_all()
+
     def test_a_failing_contract_is_skipped_and_the_others_run(self):
         with (
             self._failing_renewal(),
             self.assertLogs(sale_subscription_cron.__name__, level="ERROR") as logs,
         ):
-            self._run_cron("2025-01-06")
+            self._run_scheduled("2025-01-06")
         self.assertIn(self.faulty.display_name, logs.output[0])
         self.assertIn("skipped until tomorrow", logs.output[0])
         self.assertEqual(self._renewed(), self.contracts - self.faulty)
@@ -51,11 +66,20 @@ class TestCronBatches(CronCase):
         self.assertEqual(self.faulty.renewal_date, date(2025, 1, 6))
         self.assertFalse(self._messages(self.faulty, "New contract term"))
         self.assertEqual(self.faulty.amendment_cron_date, date(2025, 1, 6))
-        self._run_cron("2025-01-06")
+        self._run_scheduled("2025-01-06")
         self.assertEqual(self.faulty.renewal_date, date(2025, 1, 6))
-        self._run_cron("2025-01-07")
+        self._run_scheduled("2025-01-07")
         self.assertEqual(self._renewed(), self.contracts)
         self.assertEqual(len(self._messages(self.faulty, "New contract term")), 1)
+
+    def test_called_directly_an_error_reaches_the_caller(self):
+        # subscription_oca's contract (its own test_subscription_oca_sub_cron_error):
+        # outside the scheduler, the cron does not swallow errors
+        with (
+            self._failing_renewal(),
+            self.assertRaisesRegex(ZeroDivisionError, "a bug in a customization"),
+        ):
+            self._run_cron("2025-01-06")
 
     def test_under_the_scheduler_one_batch_per_call(self):
         cron = self.env.ref("subscription_oca.ir_cron_subscription_management")

@@ -23,12 +23,16 @@ class SaleSubscription(models.Model):
 
     @api.model
     def cron_subscription_management(self):
-        """Enqueue the day's due contracts, one job per chunk of ``CRON_BATCH``.
+        """Under the scheduler, enqueue the day's due contracts, one job per
+        chunk of ``CRON_BATCH``.
 
         Each job runs the four steps on its contracts (``_cron_run_job``), as
         the main addon's cron runs a batch. Nothing is enqueued while jobs of an
-        earlier day still wait: the days would run out of order.
+        earlier day still wait: the days would run out of order. Called
+        directly (code, a shell, tests), it runs at once as without the bridge.
         """
+        if not self.env.context.get("ir_cron_progress_id"):
+            return super().cron_subscription_management()
         today = user_today(self)
         late = (
             self.env["queue.job"]

@@ -22,8 +22,17 @@ class TestCronJobs(CronCase):
         for _index in range(5):
             self.contracts |= self._running()
 
+    def _scheduler(self):
+        """``sale.subscription`` as the scheduler calls the cron: with its
+        progress record."""
+        cron = self.env.ref("subscription_oca.ir_cron_subscription_management")
+        _cron, progress = cron._add_progress()
+        return self.env["sale.subscription"].with_context(
+            ir_cron_progress_id=progress.id
+        )
+
     def test_the_due_contracts_as_jobs_that_run_the_four_steps(self):
-        subscriptions = self.env["sale.subscription"]
+        subscriptions = self._scheduler()
         with (
             patch.object(sale_subscription, "CRON_BATCH", 2),
             trap_jobs() as trap,
@@ -46,7 +55,7 @@ class TestCronJobs(CronCase):
 
     def test_a_job_runs_only_what_is_still_due(self):
         with trap_jobs() as trap, freeze_time("2025-01-06"):
-            self.env["sale.subscription"].cron_subscription_management()
+            self._scheduler().cron_subscription_management()
             # meanwhile, the cron without the queue ran one of them
             self.contracts[:1]._cron_run(date(2025, 1, 6))
             trap.perform_enqueued_jobs()
@@ -60,7 +69,7 @@ class TestCronJobs(CronCase):
             freeze_time("2025-01-06"),
             self.assertLogs(sale_subscription.__name__, level="ERROR") as logs,
         ):
-            self.env["sale.subscription"].cron_subscription_management()
+            self._scheduler().cron_subscription_management()
             trap.assert_jobs_count(0)
         self.assertIn("still wait", logs.output[0])
 
@@ -81,10 +90,18 @@ class TestCronJobs(CronCase):
             ),
             self.assertLogs(sale_subscription_cron.__name__, level="ERROR"),
         ):
-            self.env["sale.subscription"].cron_subscription_management()
+            self._scheduler().cron_subscription_management()
             trap.perform_enqueued_jobs()
         self.contracts.invalidate_recordset()
         self.assertEqual(faulty.renewal_date, date(2025, 1, 6))
         self.assertEqual(
             set((self.contracts - faulty).mapped("renewal_date")), {date(2026, 1, 6)}
         )
+
+    def test_called_directly_it_runs_at_once(self):
+        # code, a shell, subscription_oca's own tests: no job, done when it returns
+        with trap_jobs() as trap, freeze_time("2025-01-06"):
+            self.env["sale.subscription"].cron_subscription_management()
+            trap.assert_jobs_count(0)
+        self.contracts.invalidate_recordset()
+        self.assertEqual(set(self.contracts.mapped("renewal_date")), {date(2026, 1, 6)})
