@@ -4,7 +4,7 @@
 demo:   ## set everything up and start Odoo with the demo database
 	bash scripts/demo.sh
 
-test:   ## run all tests: pure, static and Odoo tiers
+test:   ## run all tests: pure, static, Odoo and queue tiers
 	bash scripts/test.sh
 
 setup:  ## only create .venv (Odoo, subscription_oca, test tools)

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from odoo import fields
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import formatLang
 
 USER_GROUP = "aircall_subscription_amendments.group_amendment_user"
@@ -43,6 +43,13 @@ AMENDMENT_TYPES = [
     ("mixed", "Mixed change"),
     ("cancellation", "Cancellation"),
 ]
+
+
+class ConcurrentAmendmentError(UserError):
+    """Another transaction holds the subscription, one of its amendments or a
+    document of its period: trying again in a moment will do (the queue bridge
+    retries the job), unlike a refusal."""
+
 
 # -- internal context keys ----------------------------------------------------
 # A context key may select a behaviour, never grant a right: every RPC client

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `make demo`: sets everything up, creates the demo database (once) with the addon
-# and its demo data, and starts Odoo on http://localhost:${ODOO_HTTP_PORT:-8069}.
+# `make demo`: sets everything up, creates the demo database (once) with the addon,
+# its demo data and queue_job (so the bridge too), and starts Odoo on
+# http://localhost:${ODOO_HTTP_PORT:-8069} with queue_job's runner (a thread, as Odoo
+# runs without workers here: fine for a demo, not for production).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -16,7 +18,7 @@ conf="$(write_odoo_conf)"
 db="${DEMO_DB:-aircall_demo}"
 if ! psql -d postgres -Atqc "select 1 from pg_database where datname='$db'" | grep -q 1; then
     say "Creating demo database $db (a few minutes)"
-    "$VENV/bin/odoo" -c "$conf" -d "$db" -i "$ADDON" --stop-after-init --no-http --log-level=warn
+    "$VENV/bin/odoo" -c "$conf" -d "$db" -i "$ADDON,queue_job" --stop-after-init --no-http --log-level=warn
 fi
 cat <<MSG
 
@@ -25,4 +27,4 @@ cat <<MSG
   (Ctrl-C stops it; DEMO_DB=name make demo uses another database)
 
 MSG
-exec "$VENV/bin/odoo" -c "$conf" -d "$db" --db-filter="^$db\$"
+exec "$VENV/bin/odoo" -c "$conf" -d "$db" --db-filter="^$db\$" --load=base,web,queue_job

@@ -6,6 +6,7 @@ CACHE="$ROOT/.cache"
 ODOO_DEFAULT_SOURCE="${HOME}/odoo/18.0"
 ODOO_NIGHTLY_URL="https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz"
 ADDON=aircall_subscription_amendments
+BRIDGE=aircall_subscription_amendments_queue
 mkdir -p "$CACHE"
 
 say() { printf '==> %s\n' "$*" >&2; }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Creates .venv with the test tools and, when an Odoo 18.0 source can be had,
-# Odoo (+ its requirements, pinned for this Python) and OCA subscription_oca.
+# Odoo (+ its requirements, pinned for this Python) and the OCA addons of
+# requirements-addons.txt (subscription_oca; queue_job for the bridge). This
+# repository's two addons are on Odoo's addons path (.cache/odoo.conf), not installed.
 # Idempotent: a stamp skips what is already installed.
 # Exit status: 0 = Odoo installed; 3 = no Odoo source (reason on stderr); other = error.
 set -euo pipefail
@@ -36,7 +38,7 @@ if ! source_dir="$(resolve_odoo_source)"; then
     exit 3
 fi
 
-odoo_stamp="$VENV/.stamp-odoo-$(cat "$source_dir/requirements.txt" "$ROOT/scripts/odoo_requirements.py" | sha1sum | cut -c1-12)-$(printf '%s' "$source_dir" | sha1sum | cut -c1-8)"
+odoo_stamp="$VENV/.stamp-odoo-$(cat "$source_dir/requirements.txt" "$ROOT/scripts/odoo_requirements.py" "$ROOT/requirements-addons.txt" | sha1sum | cut -c1-12)-$(printf '%s' "$source_dir" | sha1sum | cut -c1-8)"
 if [ ! -f "$odoo_stamp" ]; then
     say "Installing Odoo from $source_dir"
     "$VENV/bin/python" "$ROOT/scripts/odoo_requirements.py" "$source_dir/requirements.txt" >"$CACHE/odoo-pins.txt"
@@ -44,7 +46,7 @@ if [ ! -f "$odoo_stamp" ]; then
     # compat mode: a plain .pth entry, so that odoo.addons stays a namespace shared
     # with the OCA wheels (a setuptools editable finder would shadow it)
     quietly "${PIP[@]}" --no-deps --no-build-isolation -e "$source_dir" --config-settings editable_mode=compat
-    quietly "${PIP[@]}" "odoo-addon-subscription-oca==18.0.*"
+    quietly "${PIP[@]}" -r "$ROOT/requirements-addons.txt"
     rm -f "$VENV"/.stamp-odoo-*
     touch "$odoo_stamp"
 fi

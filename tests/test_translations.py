@@ -1,4 +1,4 @@
-"""fr.po translates every entry of the .pot exported from the module, none fuzzy."""
+"""Each addon's fr.po translates every entry of the .pot exported from it, none fuzzy."""
 
 import re
 from pathlib import Path
@@ -6,14 +6,16 @@ from pathlib import Path
 import polib
 import pytest
 
-I18N = Path(__file__).resolve().parents[1] / "aircall_subscription_amendments" / "i18n"
-POT = I18N / "aircall_subscription_amendments.pot"
-PO = I18N / "fr.po"
+ROOT = Path(__file__).resolve().parents[1]
+ADDONS = ["aircall_subscription_amendments", "aircall_subscription_amendments_queue"]
 
 
-@pytest.fixture(scope="module")
-def catalogs():
-    return polib.pofile(str(POT)), polib.pofile(str(PO))
+@pytest.fixture(scope="module", params=ADDONS)
+def catalogs(request):
+    i18n = ROOT / request.param / "i18n"
+    pot = polib.pofile(str(i18n / f"{request.param}.pot"))
+    assert len(pot) > 0, "make i18n exports the addon's terms"
+    return pot, polib.pofile(str(i18n / "fr.po"))
 
 
 def test_every_pot_entry_is_in_fr_po(catalogs):

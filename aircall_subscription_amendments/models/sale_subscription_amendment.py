@@ -408,28 +408,17 @@ class SaleSubscriptionAmendment(models.Model):
         )
         return action
 
-    @api.model
-    def _cron_apply_scheduled(self):
-        """Apply the scheduled amendments whose effective date has come."""
-        today = user_today(self)
-        due = self.search(
-            [("state", "=", "scheduled"), ("effective_date", "<=", today)],
-            order="effective_date, id",
-        )
-        try:
-            due._apply(today)
-        except (UserError, ValidationError):
-            # one bad amendment must not block the others: retry one by one
-            for amendment in due:
-                try:
-                    amendment._apply(today)
-                except (UserError, ValidationError) as error:
-                    _logger.warning(
-                        "Amendment %s not applied: %s", amendment.name, error
-                    )
-                    self.env["sale.subscription.notes"]._log_not_applied(
-                        amendment, today, error
-                    )
+    def _cron_apply_scheduled(self, today):
+        """Apply these scheduled amendments (the daily cron: their effective
+        date has come), one by one in their order: one that cannot be applied
+        any more is noted on it, and the others are applied."""
+        notes = self.env["sale.subscription.notes"]
+        for amendment in self.sorted(lambda a: (a.effective_date, a.id)):
+            try:
+                amendment._apply(today)
+            except (UserError, ValidationError) as error:
+                _logger.warning("Amendment %s not applied: %s", amendment.name, error)
+                notes._log_not_applied(amendment, today, error)
 
     # -- applying ------------------------------------------------------------
 

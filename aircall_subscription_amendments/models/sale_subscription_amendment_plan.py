@@ -18,6 +18,7 @@ from .. import rules
 from ..tools import (
     APPLY_CONTEXT,
     MRR_DEFERRED,
+    ConcurrentAmendmentError,
     deprecated_alias,
     format_quantity,
     internal,
@@ -129,7 +130,7 @@ class SaleSubscriptionAmendment(models.Model):
                 lock("sale_subscription", self.subscription_id.ids)
                 lock("sale_subscription_amendment", self.ids)
         except busy:
-            raise UserError(
+            raise ConcurrentAmendmentError(
                 self.env._(
                     "This subscription is being amended by someone else. "
                     "Try again in a moment."
@@ -143,7 +144,7 @@ class SaleSubscriptionAmendment(models.Model):
             with mute_logger("odoo.sql_db"):
                 lock("account_move", (billing | credits).ids)
         except busy:
-            raise UserError(
+            raise ConcurrentAmendmentError(
                 self.env._(
                     "The invoices of this subscription are being changed by someone "
                     "else (posted, reset to draft, reversed). Try again in a moment."

@@ -1,66 +1,192 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""The daily cron of subscriptions: renewals, scheduled amendments, reminders,
-then subscription_oca's invoicing."""
+"""The daily cron of subscriptions, contract by contract: renewals, scheduled
+amendments, reminders, then subscription_oca's invoicing.
 
+A contract whose run fails is logged and skipped until the next day; it never
+rolls back the others. Under Odoo's scheduler, each call runs one batch of due
+contracts and tells ``ir.cron`` how many remain (its progress API): Odoo commits
+the batch and calls again. The queue bridge (``aircall_subscription_amendments_queue``)
+runs the same batches as jobs.
+"""
+
+import logging
 from datetime import timedelta
 
-from odoo import api, models
+from odoo import api, fields, models
+from odoo.osv import expression
 
 from ..tools import MRR_DEFERRED, internal, user_today
+
+_logger = logging.getLogger(__name__)
+
+#: contracts per batch: committed together under the scheduler
+CRON_BATCH = 100
+
+
+class CronScope:
+    """The contracts subscription_oca's own daily run may see (a context value:
+    an object of this process, not a client's)."""
+
+    def __init__(self, ids):
+        self.ids = tuple(ids)
+
+
+#: context key restricting ``sale.subscription`` searches to a ``CronScope``
+CRON_SCOPE = "aircall_cron_scope"
 
 
 class SaleSubscription(models.Model):
     # one job per file (README, Architecture): sale_subscription.py has the fields
     _inherit = "sale.subscription"  # pylint: disable=consider-merging-classes-inherited
 
+    amendment_cron_date = fields.Date(
+        string="Daily run done on",
+        copy=False,
+        readonly=True,
+        index=True,
+        help="The day the daily cron last ran (or failed to run) on this contract: "
+        "a contract is run once a day.",
+    )
+
     @api.model
     def cron_subscription_management(self):
-        """Renewals, then scheduled amendments, then reminders, then invoicing.
+        """The due contracts of the day, by batches of ``CRON_BATCH``.
 
-        subscription_oca's own run (``super()``) comes last: it invoices the
-        periods that start today under the terms the steps before left.
+        Called by the scheduler (or *Run Manually*), one batch per call: Odoo
+        commits it and calls again while some remain, and a contract that fails
+        is logged and skipped until the next day. Called otherwise (code, a
+        shell, tests), it keeps subscription_oca's contract: every batch in one
+        call, and an error reaches the caller.
         """
-        self._cron_renew_terms()
-        self.env["sale.subscription.amendment"]._cron_apply_scheduled()
-        self._cron_notice_reminders()
-        return super().cron_subscription_management()
+        today = user_today(self)
+        due = self._cron_due(today)
+        scheduled = bool(self.env.context.get("ir_cron_progress_id"))
+        batches = [due[i : i + CRON_BATCH] for i in range(0, len(due), CRON_BATCH)]
+        for batch in batches[:1] if scheduled else batches:
+            batch._cron_run(today, skip_failures=scheduled)
+        if scheduled:
+            done = len(batches[0]) if batches else 0
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done)
+        return True
 
     @api.model
-    def _cron_notice_reminders(self):
+    def _cron_due(self, today):
+        """The contracts with something to do today, not yet run today."""
+        return self.search(self._cron_due_domain(today), order="id")
+
+    @api.model
+    def _cron_due_domain(self, today):
+        horizon = today + timedelta(
+            days=max(
+                self.env["res.company"].search([]).mapped("amendment_reminder_days")
+                or [0]
+            )
+        )
+        something_to_do = expression.OR(
+            [
+                # a renewal, or at least a date to refresh
+                [("renewal_date", "<=", today)],
+                # a scheduled amendment
+                [
+                    (
+                        "amendment_ids",
+                        "any",
+                        [("state", "=", "scheduled"), ("effective_date", "<=", today)],
+                    )
+                ],
+                # a reminder, perhaps
+                [
+                    ("in_progress", "=", True),
+                    ("auto_renew", "=", True),
+                    ("notice_deadline", ">=", today),
+                    ("notice_deadline", "<=", horizon),
+                ],
+                # subscription_oca's run: an invoice, a close, a start
+                [("in_progress", "=", True), ("recurring_next_date", "<=", today)],
+                [
+                    ("in_progress", "=", True),
+                    ("recurring_rule_boundary", "=", False),
+                    ("date", "<=", today),
+                ],
+                [("stage_id.type", "=", "pre"), ("date_start", "<=", today)],
+            ]
+        )
+        not_run = [
+            "|",
+            ("amendment_cron_date", "=", False),
+            ("amendment_cron_date", "<", today),
+        ]
+        return expression.AND([something_to_do, not_run])
+
+    def _cron_run(self, today, skip_failures=True):
+        """Run the day's steps on each of these contracts, each in a savepoint
+        of its own: one that fails is logged and skipped until the next day
+        (``skip_failures``), or its error raised."""
+        for subscription in self:
+            try:
+                with self.env.cr.savepoint():
+                    subscription._cron_steps(today)
+            except Exception:
+                if not skip_failures:
+                    raise
+                _logger.exception(
+                    "Daily run of %s failed: skipped until tomorrow",
+                    subscription.display_name,
+                )
+            subscription.amendment_cron_date = today
+
+    def _cron_steps(self, today):
+        """Renewal, scheduled amendments, reminder, then subscription_oca's own
+        run, which invoices the periods that start today under the terms the
+        steps before left."""
+        self.ensure_one()
+        self._cron_renew_terms(today)
+        self.amendment_ids.filtered(
+            lambda amendment: (
+                amendment.state == "scheduled" and amendment.effective_date <= today
+            )
+        )._cron_apply_scheduled(today)
+        self._cron_notice_reminders(today)
+        self._cron_subscription_oca()
+
+    def _cron_subscription_oca(self):
+        """subscription_oca's daily run, on these contracts only: it searches
+        every subscription, so its search is scoped to them."""
+        scoped = self.with_context(**{CRON_SCOPE: CronScope(self.ids)})
+        return super(SaleSubscription, scoped).cron_subscription_management()
+
+    @api.model
+    def _search(self, domain, *args, **kwargs):
+        scope = self.env.context.get(CRON_SCOPE)
+        if isinstance(scope, CronScope):
+            domain = expression.AND([domain, [("id", "in", scope.ids)]])
+        return super()._search(domain, *args, **kwargs)
+
+    def _cron_notice_reminders(self, today):
         """Remind the responsible user of an approaching notice deadline.
 
         Once per term: ``notice_reminder_renewal_date`` remembers the term a
         reminder was made for. Only contracts that would renew need one.
         """
-        today = user_today(self)
-        companies = self.env["res.company"].search([])
-        horizon = today + timedelta(
-            days=max(companies.mapped("amendment_reminder_days") or [0])
-        )
-        candidates = self.search(
-            [
-                ("in_progress", "=", True),
-                ("auto_renew", "=", True),
-                ("notice_deadline", ">=", today),
-                ("notice_deadline", "<=", horizon),
-            ]
-        )
         notes = self.env["sale.subscription.notes"]
-        for subscription in candidates:
+        for subscription in self.filtered(
+            lambda sub: (
+                sub.in_progress
+                and sub.auto_renew
+                and sub.notice_deadline
+                and sub.notice_deadline >= today
+                and sub.notice_reminder_renewal_date != sub.renewal_date
+            )
+        ):
             reminder_day = subscription.notice_deadline - timedelta(
                 days=subscription.company_id.amendment_reminder_days
             )
-            if (
-                reminder_day <= today
-                and subscription.notice_reminder_renewal_date
-                != subscription.renewal_date
-            ):
+            if reminder_day <= today:
                 notes._schedule_notice_reminder(subscription)
                 subscription.notice_reminder_renewal_date = subscription.renewal_date
 
-    @api.model
-    def _cron_renew_terms(self):
-        """Start the next term of contracts whose renewal date has come.
+    def _cron_renew_terms(self, today):
+        """Start the next term of these contracts if their renewal date has come.
 
         Auto-renewing contracts continue under the same lines and prices: their
         renewal date and notice deadline advance (subscription_oca runs them on
@@ -68,11 +194,9 @@ class SaleSubscription(models.Model):
         The others are closed through subscription_oca's close flow, with the
         "not renewed" reason; their churn is dated the renewal date. A subscription with an end date is left to
         subscription_oca, which closes it on that date. Contracts that are not
-        running only get their dates refreshed. Idempotent: a second run the
-        same day finds nothing to do.
+        running only get their dates refreshed.
         """
-        today = user_today(self)
-        due = self.search([("renewal_date", "<=", today)])
+        due = self.filtered(lambda sub: sub.renewal_date and sub.renewal_date <= today)
         running = due.filtered(
             lambda subscription: subscription.in_progress and not subscription.date
         )

@@ -9,6 +9,7 @@ from . import (
     test_billed_periods,
     test_concurrency,
     test_context_keys,
+    test_cron_batches,
     test_i18n,
     test_install,
     test_ledger,

@@ -16,6 +16,7 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
 
+from ..tools import ConcurrentAmendmentError
 from .test_wizard import WizardCase
 
 BUSY = "being amended by someone else"
@@ -270,11 +271,11 @@ class TestConcurrentApply(TransactionCase):
                 plus = second["sale.subscription.amendment"].browse(ids["plus"])
                 self.assertEqual(plus.state, "draft")  # its transaction has begun
                 minus.action_apply()  # not committed yet: the row stays locked
-                with self.assertRaisesRegex(UserError, BUSY):
+                with self.assertRaisesRegex(ConcurrentAmendmentError, BUSY):
                     plus.action_apply()
                 first.cr.commit()
                 # committed meanwhile: this transaction's view is out of date
-                with self.assertRaisesRegex(UserError, BUSY):
+                with self.assertRaisesRegex(ConcurrentAmendmentError, BUSY):
                     plus.action_apply()
                 second.cr.rollback()
             # trying again later: the quantities it was prepared from are gone
@@ -295,7 +296,7 @@ class TestConcurrentApply(TransactionCase):
                 again = second["sale.subscription.amendment"].browse(ids["other"])
                 self.assertEqual(again.state, "draft")
                 clicked.action_apply()
-                with self.assertRaisesRegex(UserError, BUSY):
+                with self.assertRaisesRegex(ConcurrentAmendmentError, BUSY):
                     again.action_apply()
                 first.cr.commit()
                 second.cr.rollback()
@@ -327,7 +328,8 @@ class TestConcurrentApply(TransactionCase):
                     # not committed yet: the invoice's row stays locked
                     accountant["account.move"].browse(ids["invoice"]).action_post()
                     with self.assertRaisesRegex(
-                        UserError, "invoices of this subscription are being changed"
+                        ConcurrentAmendmentError,
+                        "invoices of this subscription are being changed",
                     ):
                         minus.action_apply()
                     manager.cr.rollback()

@@ -169,10 +169,10 @@ class TestScheduledAmendments(WizardCase):
             self.assertEqual(self.users_line.product_uom_qty, 10)
             self.assertFalse(amendment.move_ids)
         with freeze_time("2024-07-14"):
-            self.env["sale.subscription.amendment"]._cron_apply_scheduled()
+            self.env["sale.subscription"].cron_subscription_management()
             self.assertEqual(amendment.state, "scheduled")
         with freeze_time("2024-07-15"):
-            self.env["sale.subscription.amendment"]._cron_apply_scheduled()
+            self.env["sale.subscription"].cron_subscription_management()
         self.assertEqual(amendment.state, "done")
         self.assertEqual(self.users_line.product_uom_qty, 6)
         body = amendment.message_ids[0].body
@@ -188,7 +188,7 @@ class TestScheduledAmendments(WizardCase):
             self.assertEqual(amendment.state, "scheduled")
         # the December period is invoiced (setUpClass): a full period to credit
         with freeze_time("2024-12-06"):
-            self.env["sale.subscription.amendment"]._cron_apply_scheduled()
+            self.env["sale.subscription"].cron_subscription_management()
         self.assertEqual(amendment.state, "done")
         self.assertEqual(amendment.move_ids.move_type, "out_refund")
         self.assertEqual(amendment.move_ids.amount_untaxed, 100.0)
@@ -201,7 +201,7 @@ class TestScheduledAmendments(WizardCase):
             )
             amendment.with_user(self.manager).action_apply()
         with freeze_time("2025-01-06"):
-            self.env["sale.subscription.amendment"]._cron_apply_scheduled()
+            self.env["sale.subscription"].cron_subscription_management()
         self.assertEqual(amendment.state, "done")
         self.assertEqual(self.users_line.product_uom_qty, 6)
 
@@ -389,7 +389,7 @@ class TestRunningContractGuards(WizardCase):
         with freeze_time("2024-12-01"):
             self.subscription.with_user(self.manager).auto_renew = False
         with freeze_time("2025-01-06"):
-            self.env["sale.subscription"]._cron_renew_terms()
+            self.env["sale.subscription"].cron_subscription_management()
         self.assertEqual(self.subscription.stage_id.type, "post")
         self.assertEqual(
             self.subscription.close_reason_id,

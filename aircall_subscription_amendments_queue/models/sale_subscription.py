@@ -1,0 +1,75 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The daily subscription cron as jobs: one job per chunk of due contracts."""
+
+import logging
+
+from odoo import api, fields, models
+
+from odoo.addons.aircall_subscription_amendments.models.sale_subscription_cron import (
+    CRON_BATCH,
+)
+from odoo.addons.aircall_subscription_amendments.tools import user_today
+
+from .sale_subscription_amendment_bulk import MAX_RETRIES
+
+_logger = logging.getLogger(__name__)
+
+#: the states of a job still to run
+WAITING = ("wait_dependencies", "pending", "enqueued", "started")
+
+
+class SaleSubscription(models.Model):
+    _inherit = "sale.subscription"
+
+    @api.model
+    def cron_subscription_management(self):
+        """Under the scheduler, enqueue the day's due contracts, one job per
+        chunk of ``CRON_BATCH``.
+
+        Each job runs the four steps on its contracts (``_cron_run_job``), as
+        the main addon's cron runs a batch. Nothing is enqueued while jobs of an
+        earlier day still wait: the days would run out of order. Called
+        directly (code, a shell, tests), it runs at once as without the bridge.
+        """
+        if not self.env.context.get("ir_cron_progress_id"):
+            return super().cron_subscription_management()
+        today = user_today(self)
+        late = (
+            self.env["queue.job"]
+            .sudo()
+            .search_count(
+                [
+                    ("model_name", "=", self._name),
+                    ("method_name", "=", "_cron_run_job"),
+                    ("state", "in", WAITING),
+                    ("date_created", "<", fields.Datetime.to_datetime(today)),
+                ]
+            )
+        )
+        if late:
+            _logger.error(
+                "Daily subscription run of %s not enqueued: %s job(s) of an earlier "
+                "day still wait (see Queue / Jobs)",
+                today,
+                late,
+            )
+            return True
+        due = self._cron_due(today)
+        for start in range(0, len(due), CRON_BATCH):
+            chunk = due[start : start + CRON_BATCH]
+            chunk.with_delay(
+                description=self.env._(
+                    "Daily subscription run of %(day)s: %(count)s contract(s)",
+                    day=today,
+                    count=len(chunk),
+                ),
+                max_retries=MAX_RETRIES,
+                identity_key=f"aircall-daily-run-{today}-{chunk.ids[0]}-{len(chunk)}",
+            )._cron_run_job(today)
+        return True
+
+    def _cron_run_job(self, today):
+        """A job: the day's run on those of these contracts still due (another
+        job, or a run of the cron without the queue, may have run some)."""
+        self.filtered_domain(self._cron_due_domain(today))._cron_run(today)
+        return True
