@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more for developers.
-.PHONY: demo test setup bench lint clean i18n
+.PHONY: demo test setup bench e2e lint clean i18n
 
 demo:   ## set everything up and start Odoo with the demo database
 	bash scripts/demo.sh
@@ -10,8 +10,11 @@ test:   ## run all tests: pure, static, Odoo and queue tiers
 setup:  ## only create .venv (Odoo, subscription_oca, test tools)
 	bash scripts/setup.sh
 
-bench:  ## the benchmarks of bench/ (never part of `make test`)
+bench:  ## the benchmarks of bench/ (never part of `make test`), make e2e included
 	bash scripts/bench.sh
+
+e2e:    ## a bulk amendment of 500 contracts through a real queue_job runner
+	bash scripts/e2e.sh
 
 lint:   ## ruff fixes and formatting
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .

@@ -9,7 +9,9 @@
 #   queue  the bridge's tests (aircall_subscription_amendments_queue) and
 #          subscription_oca's own in a second database where queue_job is installed
 #          too (the bridge installs itself); queue_job's trap_jobs() runs the jobs,
-#          no job runner is loaded
+#          no job runner is loaded; then scripts/e2e.sh (`make e2e`) on a copy of
+#          that database: a real job runner (odoo --workers=2, channel capacity 2)
+#          processes a bulk amendment of 50 contracts over XML-RPC
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -114,7 +116,10 @@ run_queue_tier() {
     local oca_tests
     oca_tests="$("$PY" -c 'import odoo.addons.subscription_oca as m, os; print(os.path.join(os.path.dirname(m.__file__), "tests"))')"
     say "Running the bridge's tests in $db"
-    run_pytest_odoo "$db" "${ODOO_TEST_ARGS[@]}" "$BRIDGE/tests" "$oca_tests"
+    run_pytest_odoo "$db" "${ODOO_TEST_ARGS[@]}" "$BRIDGE/tests" "$oca_tests" || return 1
+    # end to end: a real job runner processes a bulk amendment of 50 contracts,
+    # on a copy of this database (`make e2e` runs the same script with 500)
+    E2E_SOURCE_DB="$db" E2E_N=50 bash "$ROOT/scripts/e2e.sh"
 }
 
 say "Tier odoo"
