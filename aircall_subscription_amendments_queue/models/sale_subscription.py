@@ -70,6 +70,13 @@ class SaleSubscription(models.Model):
 
     def _cron_run_job(self, today):
         """A job: the day's run on those of these contracts still due (another
-        job, or a run of the cron without the queue, may have run some)."""
-        self.filtered_domain(self._cron_due_domain(today))._cron_run(today)
+        job, or a run of the cron without the queue, may have run some).
+
+        The e-mails the run causes (the reminders' assignments) go to the mail
+        queue, as when the scheduler runs the cron (its server action turns
+        ``mail_notify_force_send`` off): a job does not wait for an SMTP server
+        once per e-mail."""
+        self.filtered_domain(self._cron_due_domain(today)).with_context(
+            mail_notify_force_send=False
+        )._cron_run(today)
         return True

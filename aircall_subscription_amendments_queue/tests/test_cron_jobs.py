@@ -105,3 +105,27 @@ class TestCronJobs(CronCase):
             trap.assert_jobs_count(0)
         self.contracts.invalidate_recordset()
         self.assertEqual(set(self.contracts.mapped("renewal_date")), {date(2026, 1, 6)})
+
+    def test_the_jobs_leave_the_e_mails_to_the_mail_queue(self):
+        # the scheduler runs the cron in a server action, which queues the e-mails
+        # it causes (mail_notify_force_send off): the jobs must not send them
+        # themselves, one SMTP round trip each, inside the job
+        partner = self.account_manager.partner_id
+        before = self.env["mail.mail"].search([("recipient_ids", "in", partner.ids)])
+        with trap_jobs() as trap, freeze_time("2024-11-22"):
+            self._scheduler().cron_subscription_management()
+            trap.perform_enqueued_jobs()
+        self.assertEqual(
+            len(
+                self.contracts.activity_ids.filtered(
+                    lambda a: a.user_id.partner_id == partner
+                )
+            ),
+            len(self.contracts),
+        )
+        mails = (
+            self.env["mail.mail"].search([("recipient_ids", "in", partner.ids)])
+            - before
+        )
+        self.assertEqual(len(mails), len(self.contracts))
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"})
