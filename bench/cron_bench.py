@@ -574,9 +574,9 @@ def b7_table(plain, queue, rows, due, loads):
         "",
         "E-mails: the scheduler runs the cron in a server action, whose context "
         "(mail's `ir.actions.server`) sets `mail_notify_force_send=False`, so the "
-        "reminders' assignment e-mails wait for the mail queue's cron; the jobs run "
-        "without it and send theirs after their commit (no SMTP server here: they "
-        "fail at once, in exception; a real server adds its latency to the jobs).",
+        "reminders' assignment e-mails wait for the mail queue's cron; the bridge's "
+        "jobs turn it off too, so that no job waits for an SMTP server (an e-mail "
+        "sent at once would be counted in the right-hand figure).",
     ]
     return "\n".join(lines + notes) + "\n"
 

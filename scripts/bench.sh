@@ -151,6 +151,8 @@ if want queue; then
         echo
         cat "$OUT/b6.md"
         echo
+        echo "## B7: the daily cron over 100,000 contracts, 1,000 due"
+        echo
         cat "$OUT/b7.md"
     } >"$RESULTS_QUEUE"
     say "Results written to ${RESULTS_QUEUE#"$ROOT"/}"
