@@ -12,7 +12,6 @@ headless Chromium too. Without them the tests are skipped, with the reason.
 
 import json
 import re
-import unittest
 import xmlrpc.client
 
 from dateutil.relativedelta import relativedelta
@@ -22,7 +21,7 @@ from odoo.tests import tagged
 from .. import tools
 from .common import LiveServerCase
 from .common_portal import PortalCase
-from .test_tour import BROWSERS, _on_path
+from .test_tour import skip_without_browser
 
 
 class PortalHttpCase(LiveServerCase, PortalCase):
@@ -99,11 +98,7 @@ class PortalHttpCase(LiveServerCase, PortalCase):
 class TestPortalTours(PortalHttpCase):
     def setUp(self):
         super().setUp()
-        if not any(_on_path(name) for name in BROWSERS):
-            raise unittest.SkipTest(
-                "no Chrome/Chromium on PATH: scripts/test.sh installs Debian's "
-                "chromium when it runs as root or with sudo"
-            )
+        skip_without_browser()
 
     def test_request_in_the_portal_then_find_the_credit_note(self):
         self.start_tour(

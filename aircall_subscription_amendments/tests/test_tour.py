@@ -30,6 +30,15 @@ def _on_path(name):
         return False
 
 
+def skip_without_browser():
+    """A tour needs Chrome or Chromium: skip, saying why, when none is on PATH."""
+    if not any(_on_path(name) for name in BROWSERS):
+        raise unittest.SkipTest(
+            "no Chrome/Chromium on PATH: scripts/test.sh installs Debian's "
+            "chromium when it runs as root or with sudo"
+        )
+
+
 class ExternalCase(LiveServerCase, SubscriptionCase):
     @classmethod
     def setUpClass(cls):
@@ -56,11 +65,7 @@ class ExternalCase(LiveServerCase, SubscriptionCase):
 class TestAmendmentTour(ExternalCase):
     def setUp(self):
         super().setUp()
-        if not any(_on_path(name) for name in BROWSERS):
-            raise unittest.SkipTest(
-                "no Chrome/Chromium on PATH: scripts/test.sh installs Debian's "
-                "chromium when it runs as root or with sudo"
-            )
+        skip_without_browser()
 
     def test_amend_lowers_users_and_credits(self):
         self.start_tour(
