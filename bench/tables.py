@@ -134,9 +134,7 @@ def b3_table(result):
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for label, samples in result["timings"].items():
-        ms = sorted(1000 * sample for sample in samples)
-        p50 = statistics.median(ms)
-        p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+        ms, p50, p95 = percentiles(samples)
         target = label.startswith("search (all")
         lines.append(
             f"| `{label}` | {len(ms)} | {p50:.1f} ms | {p95:.1f} ms "
@@ -147,6 +145,12 @@ def b3_table(result):
     lines += result["plan"]
     lines += ["```", ""]
     return "\n".join(lines)
+
+
+def percentiles(samples):
+    """``samples`` (seconds) → (sorted milliseconds, p50, p95)."""
+    ms = sorted(1000 * sample for sample in samples)
+    return ms, statistics.median(ms), ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
 
 
 def b5_table(result):
@@ -166,9 +170,7 @@ def b5_table(result):
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for label, samples in result["timings"].items():
-        ms = sorted(1000 * sample for sample in samples)
-        p50 = statistics.median(ms)
-        p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+        ms, p50, p95 = percentiles(samples)
         lines.append(
             f"| {label} | {result['groups'][label]} | {len(ms)} | {p50:.1f} ms "
             f"| {p95:.1f} ms | p50 ≤ {B5_P50_TARGET_MS:.0f} ms "
