@@ -2,12 +2,15 @@
 
 Both distributions (the addon and its queue_job bridge) are built by whool (each
 addon's ``pyproject.toml``), as OCA's 18.0 addons are: name, version and requirements
-come from the manifest.
+come from the manifest. The repository's root ``setup.py`` builds one wheel holding
+both addons (``pip install .``); it must hold, for each addon, the very files of
+whool's wheel, from a git checkout and from its sdist (no git) alike.
 """
 
 import ast
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -40,9 +43,7 @@ def addon(request):
     return request.param
 
 
-@pytest.fixture(scope="module")
-def wheel_names(tmp_path_factory, addon):
-    out = tmp_path_factory.mktemp("wheel")
+def _pip_wheel(source, out):
     subprocess.run(
         [
             sys.executable,
@@ -54,11 +55,32 @@ def wheel_names(tmp_path_factory, addon):
             "-q",
             "-w",
             str(out),
-            str(ROOT / addon),
+            str(source),
         ],
         check=True,
     )
     (wheel,) = out.glob("*.whl")
+    return wheel
+
+
+def _contents(wheel):
+    """{name: bytes} of the wheel's files, its .dist-info left out."""
+    with zipfile.ZipFile(wheel) as archive:
+        return {
+            name: archive.read(name)
+            for name in archive.namelist()
+            if ".dist-info/" not in name
+        }
+
+
+@pytest.fixture(scope="module")
+def whool_wheel(tmp_path_factory, addon):
+    return _pip_wheel(ROOT / addon, tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="module")
+def wheel_names(whool_wheel):
+    wheel = whool_wheel
     with zipfile.ZipFile(wheel) as archive:
         (metadata,) = [
             n for n in archive.namelist() if n.endswith(".dist-info/METADATA")
@@ -146,3 +168,109 @@ def test_wheel_declares_its_dependencies(wheel_names, addon):
         for req in map(Requirement, _metadata_field(metadata, "Requires-Dist"))
     }
     assert requires == REQUIRES[addon]
+
+
+# The root setup.py: both addons in one wheel.
+
+
+@pytest.fixture(scope="module")
+def root_wheel(tmp_path_factory):
+    """``pip wheel .`` at the root of this checkout (git answers what it holds)."""
+    return _pip_wheel(ROOT, tmp_path_factory.mktemp("root"))
+
+
+@pytest.fixture(scope="module")
+def sdist_wheel(tmp_path_factory):
+    """The root's sdist, unpacked where git is not, with Python caches in it, and
+    built: the file list then comes from the tree."""
+    out = tmp_path_factory.mktemp("sdist")
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from setuptools.build_meta import __legacy__ as backend;"
+            " backend.build_sdist(sys.argv[1])",
+            str(out),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    (sdist,) = out.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        # the "data" filter where this Python has it (3.11.4 on)
+        extras = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        archive.extractall(out, **extras)
+    (tree,) = [path for path in out.iterdir() if path.is_dir()]
+    cache = tree / MAIN / "models" / "__pycache__"
+    cache.mkdir()
+    (cache / "sale_subscription.cpython-311.pyc").write_bytes(b"junk")
+    (tree / MAIN / "rules" / "stray.pyc").write_bytes(b"junk")
+    return _pip_wheel(tree, out / "wheel")
+
+
+def _root_metadata(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = [
+            n for n in archive.namelist() if n.endswith(".dist-info/METADATA")
+        ]
+        return archive.read(metadata).decode()
+
+
+@pytest.mark.parametrize("built", ["root_wheel", "sdist_wheel"])
+def test_root_wheel_holds_each_addon_as_whool_ships_it(
+    request, built, whool_wheel, addon
+):
+    root = _contents(request.getfixturevalue(built))
+    prefix = f"odoo/addons/{addon}/"
+    mine = {name: data for name, data in root.items() if name.startswith(prefix)}
+    whool = _contents(whool_wheel)
+    missing = sorted(set(whool) - set(mine))
+    extra = sorted(set(mine) - set(whool))
+    changed = sorted(
+        name for name in set(mine) & set(whool) if mine[name] != whool[name]
+    )
+    assert (missing, extra, changed) == ([], [], [])
+
+
+@pytest.mark.parametrize("built", ["root_wheel", "sdist_wheel"])
+def test_root_wheel_holds_the_two_addons_and_nothing_else(request, built):
+    files = _contents(request.getfixturevalue(built))
+    assert f"odoo/addons/{MAIN}/__manifest__.py" in files
+    assert f"odoo/addons/{BRIDGE}/__manifest__.py" in files
+    others = [
+        name
+        for name in files
+        if not name.startswith((f"odoo/addons/{MAIN}/", f"odoo/addons/{BRIDGE}/"))
+    ]
+    # no odoo/__init__.py (it would shadow Odoo), no tests/, setup.py, README.md
+    assert not others
+    assert not [name for name in files if "__pycache__" in name or ".pyc" in name]
+
+
+def test_root_wheel_is_versioned_after_the_main_manifest(root_wheel):
+    version = _manifest(MAIN)["version"]
+    assert root_wheel.name.startswith(f"aircall_subscription_amendments-{version}-")
+    metadata = _root_metadata(root_wheel)
+    assert _metadata_field(metadata, "Name") == ["aircall-subscription-amendments"]
+    assert _metadata_field(metadata, "Version") == [version]
+
+
+def test_root_wheel_requires_what_whool_wheels_require(root_wheel):
+    requires = {}
+    for req in map(
+        Requirement, _metadata_field(_root_metadata(root_wheel), "Requires-Dist")
+    ):
+        extra = (
+            "queue" if req.marker and req.marker.evaluate({"extra": "queue"}) else ""
+        )
+        requires.setdefault(extra, set()).add(
+            (canonicalize_name(req.name), str(req.specifier))
+        )
+    # the main addon's as they are; the bridge's, but the main addon (in the same
+    # wheel), as the extra "queue": pip install ".[queue]"
+    inside = ("odoo-addon-aircall-subscription-amendments", "==18.0.*")
+    assert requires == {
+        "": REQUIRES[MAIN],
+        "queue": REQUIRES[BRIDGE] - REQUIRES[MAIN] - {inside},
+    }
