@@ -1,8 +1,9 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import float_compare
 
 from .. import rules
+from ..tools import ensure_no_derived_values
 
 
 class AccountMoveLine(models.Model):
@@ -32,6 +33,15 @@ class AccountMoveLine(models.Model):
         copy=True,
         help="The line that makes an amendment document exact to the cent.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        ensure_no_derived_values(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        ensure_no_derived_values(self, [vals])
+        return super().write(vals)
 
     def _link_subscription_lines(self, subscription_lines):
         """Link invoice lines without a subscription line to the one they bill.

@@ -7,6 +7,8 @@ built beside ``account.move`` (account_move.py). ``_preview`` runs the same
 checks and plan on an in-memory amendment, and writes nothing.
 """
 
+import logging
+
 import psycopg2.errors
 
 from odoo import Command, api, models
@@ -23,6 +25,8 @@ from ..tools import (
     format_quantity,
     internal,
 )
+
+_logger = logging.getLogger(__name__)
 
 
 class SaleSubscriptionAmendment(models.Model):
@@ -48,7 +52,7 @@ class SaleSubscriptionAmendment(models.Model):
             return result
         result["error"] = False
         result["decision"] = amendment.subscription_id._notice_decision(
-            amendment.amendment_type, amendment.request_date
+            result["plan"].kind.value, amendment.request_date
         )
         return result
 
@@ -100,6 +104,36 @@ class SaleSubscriptionAmendment(models.Model):
                     current=format_quantity(self.env, current),
                 )
             )
+
+    def _cron_apply_scheduled(self, today):
+        """Apply these scheduled amendments (the daily cron: their effective
+        date has come), one by one in their order: one that cannot be applied
+        any more is noted on it, and the others are applied."""
+        notes = self.env["sale.subscription.notes"]
+        for amendment in self.sorted(lambda a: (a.effective_date, a.id)):
+            try:
+                amendment._apply(today)
+            except (UserError, ValidationError) as error:
+                _logger.warning("Amendment %s not applied: %s", amendment.name, error)
+                notes._log_not_applied(amendment, today, error)
+
+    def _date_request(self, today):
+        """A draft is judged on the day it is first accepted: its request date
+        becomes ``today``, unless an administrator set it."""
+        self.ensure_one()
+        if (
+            self.state == "draft"
+            and not self.request_date_set
+            and self.request_date != today
+        ):
+            internal(self, APPLY_CONTEXT).write({"request_date": today})
+
+    def _label_from_plan(self, plan):
+        """The stored type says what the plan found (the notice rule judged
+        that, not the label)."""
+        self.ensure_one()
+        if self.amendment_type != plan.kind.value:
+            internal(self, APPLY_CONTEXT).write({"amendment_type": plan.kind.value})
 
     def _lock_for_apply(self):
         """Serialize amendments of a subscription: lock its row, ours, and the
@@ -184,13 +218,12 @@ class SaleSubscriptionAmendment(models.Model):
                 )
             )
         self._ensure_lines_valid()
-        kind = self.amendment_type
-        if not kind:
-            raise UserError(self.env._("This amendment changes nothing."))
+        plan = self._plan()
+        # the plan's kind, from the lines as they are: not a stored label
         subscription._ensure_notice_accepts(
-            kind, self.request_date, self.override_reason
+            plan.kind.value, self.request_date, self.override_reason
         )
-        return self._plan()
+        return plan
 
     def _ensure_lines_valid(self):
         """What the lines' constraints cannot know before applying, in the
@@ -251,6 +284,17 @@ class SaleSubscriptionAmendment(models.Model):
 
     def _rule_error(self, error):
         """A rules error, said in the user's language."""
+        if error.field == "effective_date" and self.effective_date < self.request_date:
+            return ValidationError(
+                self.env._(
+                    "The effective date %(effective)s is before the request date "
+                    "%(request)s: a change takes effect on the day it is accepted at "
+                    "the earliest (a draft is judged on the day it is applied). Set "
+                    "the effective date to %(request)s or later.",
+                    effective=format_date(self.env, self.effective_date),
+                    request=format_date(self.env, self.request_date),
+                )
+            )
         if error.field == "effective_date":
             renewal = self.subscription_id._renewal_date_after(self.request_date)
             return ValidationError(
@@ -352,7 +396,9 @@ class SaleSubscriptionAmendment(models.Model):
             "amendment_line_id"
         ):
             if sub_line.amendment_line_id in self.line_ids:
-                sub_line.amendment_line_id.subscription_line_id = sub_line
+                internal(
+                    sub_line.amendment_line_id, APPLY_CONTEXT
+                ).subscription_line_id = sub_line
 
     def _is_effective_later(self, today):
         """Effective after ``today``: scheduled, the daily cron applies it."""

@@ -5,6 +5,8 @@ position."""
 
 from odoo import models
 
+from ..tools import INVOICING, internal
+
 
 class SaleSubscription(models.Model):
     # one job per file (README, Architecture): sale_subscription.py has the fields
@@ -34,13 +36,15 @@ class SaleSubscription(models.Model):
 
     def generate_invoice(self):
         start, before = self.recurring_next_date, self._billing_moves()
-        result = super().generate_invoice()
+        # billing the period moves the next invoice date: the invariant lets
+        # subscription_oca's invoicing do that (INVOICING)
+        result = super(SaleSubscription, internal(self, INVOICING)).generate_invoice()
         self._stamp_billed_period(start, before)
         return result
 
     def manual_invoice(self):
         start, before = self.recurring_next_date, self._billing_moves()
-        result = super().manual_invoice()
+        result = super(SaleSubscription, internal(self, INVOICING)).manual_invoice()
         self._stamp_billed_period(start, before)
         return result
 
