@@ -99,6 +99,16 @@ class Override:
         self.reason = reason
 
 
+def public_context(context):
+    """``context`` without the values only this process can make (internal
+    keys, an ``Override``): what may be returned to a client."""
+    return {
+        key: value
+        for key, value in context.items()
+        if value is not INTERNAL and not isinstance(value, Override)
+    }
+
+
 def override_reason(records):
     """The reason of the ``Override`` the addon's code put in the context, or None."""
     override = records.env.context.get(OVERRIDE)
@@ -273,49 +283,77 @@ def deprecated_alias(name):
 #: the addon's stored fields a client sends on purpose although the UI shows them
 #: read-only: the snapshot an amendment line is compared with (its create checks it)
 CLIENT_SENT = frozenset({"old_quantity"})
+#: the models whose other modules' stored computed fields are derived values too
+#: (subscription_oca's: a contract's boundary flag, totals, currency; a line's
+#: company, currency and subtotals)
+GUARDED_MODELS = frozenset({"sale.subscription", "sale.subscription.line"})
 
 
-def derived_fields(model):
-    """The names of ``model``'s stored fields that the addon derives itself:
-    declared by the addon, stored, read-only, without an inverse, and not
-    copied (a field that core's copy writes, like a credit note line's link to
-    its subscription line, stays writable). Found by introspection, so that a
-    field added later is covered."""
+def _is_derived(model, field, writing):
+    """A stored, read-only field without an inverse that no copy writes: the
+    addon's own (computed or bookkeeping); once a record exists
+    (``writing``), on ``GUARDED_MODELS``, also any module's computed or related
+    one (subscription_oca takes some of them in ``create``, as its sale
+    orders and forms send them)."""
+    if not (field.store and field.readonly and not field.inverse and not field.copy):
+        return False
+    if ADDON in (field._modules or ()):
+        return field.name not in CLIENT_SENT
+    return (
+        writing
+        and model._name in GUARDED_MODELS
+        and bool(field.compute or field.related)
+    )
+
+
+def derived_fields(model, writing=False):
+    """The names of ``model``'s stored fields that clients give no value to
+    (``_is_derived``); ``writing``: once a record exists, also the addon's
+    read-only fields that a copy sets (a credit note line's link to its
+    subscription line, the unit price it was prorated from): set when core's
+    *Credit Note* button copies them, never rewritten. Found by
+    introspection, so that a field added later is covered."""
     registry = model.env.registry
     cache = registry.__dict__.setdefault("_aircall_derived_fields", {})
-    names = cache.get(model._name)
+    key = (model._name, writing)
+    names = cache.get(key)
     if names is None:
         names = frozenset(
             name
             for name, field in model._fields.items()
-            if field.store
-            and ADDON in (field._modules or ())
-            and field.readonly
-            and not field.inverse
-            and not field.copy
-            and name not in CLIENT_SENT
+            if _is_derived(model, field, writing)
+            or (
+                writing
+                and field.store
+                and field.readonly
+                and field.copy
+                and ADDON in (field._modules or ())
+                and name not in CLIENT_SENT
+            )
         )
-        cache[model._name] = names
+        cache[key] = names
     return names
 
 
-def ensure_no_derived_values(model, vals_list):
+def ensure_no_derived_values(model, vals_list, writing=False):
     """Refuse ``vals_list`` (or the context's ``default_<field>``) giving a
-    value to one of the addon's derived fields, unless the addon's own code
-    writes it (``DERIVED_WRITE``, or the amendment path, ``APPLY_CONTEXT``)."""
+    value to one of ``derived_fields(model, writing)``, unless the addon's own
+    code writes it (``DERIVED_WRITE``, or the amendment path,
+    ``APPLY_CONTEXT``)."""
     if is_internal(model, DERIVED_WRITE) or is_internal(model, APPLY_CONTEXT):
         return
-    names = derived_fields(model)
+    names = derived_fields(model, writing)
     if not names:
         return
     sent = set()
     for vals in vals_list:
         sent |= names & set(vals)
-    sent |= {
-        key[len("default_") :]
-        for key in model.env.context
-        if key.startswith("default_") and key[len("default_") :] in names
-    }
+    if not writing:
+        sent |= {
+            key[len("default_") :]
+            for key in model.env.context
+            if key.startswith("default_") and key[len("default_") :] in names
+        }
     if sent:
         raise UserError(
             model.env._(

@@ -94,6 +94,24 @@ def test_more_value_or_a_new_line_is_no_breach():
     assert not breaches(running([USERS]), after)
 
 
+def test_a_new_line_worth_less_than_nothing_lowers_the_contract():
+    found = breaches(running([USERS]), running([USERS, line(2, -9, 30)]))
+    assert found.kinds == {Breach.LOWER_VALUE}
+    assert found.lowered == ((2, Fraction(0), Fraction(-270)),)
+    rebate = line(2, 1, 30, 200)  # a 200 % discount
+    assert breaches(running([USERS]), running([USERS, rebate])).lowered == (
+        (2, Fraction(0), Fraction(-30)),
+    )
+
+
+def test_taxes_of_a_kept_line():
+    before = running([USERS], taxes={1: (7,)})
+    assert breaches(before, running([USERS], taxes={1: ()})).kinds == {Breach.TAXES}
+    assert not breaches(before, running([USERS], taxes={1: (7,)}))
+    # a removed line is a lower value, not a change of taxes
+    assert breaches(before, running([])).kinds == {Breach.LOWER_VALUE}
+
+
 def test_a_new_line_does_not_make_up_for_a_lower_one():
     after = running([line(1, 9, Decimal("30.00")), line(2, 1, 1000)])
     assert breaches(running([USERS]), after).kinds == {Breach.LOWER_VALUE}

@@ -5,6 +5,7 @@ from . import (
     res_company,
     res_config_settings,
     res_users,
+    sale_order,
     sale_subscription,
     sale_subscription_amendment,
     sale_subscription_amendment_line,

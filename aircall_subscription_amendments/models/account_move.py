@@ -80,7 +80,7 @@ class AccountMove(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        ensure_no_derived_values(self, [vals])
+        ensure_no_derived_values(self, [vals], writing=True)
         return super().write(vals)
 
     @api.depends("subscription_period_next_start")

@@ -3,7 +3,7 @@ from odoo import api, fields, models
 from odoo.tools import float_compare
 
 from .. import rules
-from ..tools import ensure_no_derived_values
+from ..tools import DERIVED_WRITE, ensure_no_derived_values, internal
 
 
 class AccountMoveLine(models.Model):
@@ -40,7 +40,7 @@ class AccountMoveLine(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        ensure_no_derived_values(self, [vals])
+        ensure_no_derived_values(self, [vals], writing=True)
         return super().write(vals)
 
     def _link_subscription_lines(self, subscription_lines):
@@ -93,7 +93,8 @@ class AccountMoveLine(models.Model):
             ):
                 match = next((line for line in free if matches(move_line, line)), None)
                 if match:
-                    move_line.subscription_line_id = match
+                    # the addon's own bookkeeping: no client rewrites the link
+                    internal(move_line, DERIVED_WRITE).subscription_line_id = match
                     free.remove(match)
 
     def _amendment_net_price(self):

@@ -318,7 +318,7 @@ class SaleSubscriptionAmendment(models.Model):
             raise UserError(
                 self.env._("A refusal reason is given by refusing a request.")
             )
-        ensure_no_derived_values(self, [vals])
+        ensure_no_derived_values(self, [vals], writing=True)
         if "subscription_id" in vals and any(
             amendment.subscription_id.id != vals["subscription_id"]
             for amendment in self
@@ -345,6 +345,8 @@ class SaleSubscriptionAmendment(models.Model):
             )
         if not applying:
             self._ensure_admin_fields(set(vals))
+            if locked:
+                self._ensure_not_dated_by_an_administrator()
             if "request_date" in vals:
                 # an administrator's request date (the others get refused above)
                 vals = dict(vals, request_date_set=True)
@@ -361,6 +363,21 @@ class SaleSubscriptionAmendment(models.Model):
                     "create a new amendment instead."
                 )
             )
+        self._ensure_not_dated_by_an_administrator()
+
+    def _ensure_not_dated_by_an_administrator(self):
+        """A draft an administrator dated (``request_date_set``) is judged on
+        their date: only an administrator changes what it says."""
+        for amendment in self.filtered("request_date_set"):
+            if not self.env.user._is_amendment_admin(amendment.company_id):
+                raise AccessError(
+                    self.env._(
+                        "%(name)s carries a request date an administrator set: only "
+                        "an administrator may change it. Create a new amendment "
+                        "instead.",
+                        name=amendment.name,
+                    )
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_done(self):
@@ -439,48 +456,6 @@ class SaleSubscriptionAmendment(models.Model):
             context={"create": False, "default_move_type": "out_refund"},
         )
         return action
-
-    # -- applying ------------------------------------------------------------
-
-    def _apply(self, today=None):
-        """Apply the amendments, all or nothing (one savepoint), or schedule
-        those effective later. Each is judged on the lines the previous ones of
-        the batch left: two amendments of a subscription never plan from the
-        same quantities.
-
-        ``today``: the day they are applied on (the cron's); by default, the
-        day of each one's company. A draft is judged on that day: its request
-        date becomes it, unless an administrator set it
-        (``request_date_set``); a customer's request keeps the day it was sent,
-        a scheduled amendment the day it was accepted.
-        """
-        if not self:
-            return
-        documents = self.env["account.move"]
-        notes = self.env["sale.subscription.notes"]
-        days = company_days(self.company_id) if today is None else {}
-        with self.env.cr.savepoint():
-            self._lock_for_apply()
-            self._prefetch_for_apply()
-            applied, prepared = self.browse(), []
-            for amendment in self:
-                day = days.get(amendment.company_id, today)
-                amendment._date_request(day)
-                plan = amendment._validate_and_plan()
-                amendment._label_from_plan(plan)
-                if amendment._is_effective_later(day):
-                    internal(amendment, APPLY_CONTEXT).write({"state": "scheduled"})
-                    continue
-                applied |= amendment
-                amendment._apply_lines(plan)
-                amendment.subscription_id._record_mrr_movements(
-                    amendment.effective_date, amendment=amendment
-                )
-                prepared += documents._prepare_amendment_documents(amendment, plan)
-            documents._create_amendment_documents(prepared)
-            applied.invalidate_recordset(["move_ids"])
-            notes._log_applied(applied)
-            internal(applied, APPLY_CONTEXT).write({"state": "done"})
 
     # -- renamed in 18.0.1.1.0 (readme/HISTORY.md) -------------------------------
 

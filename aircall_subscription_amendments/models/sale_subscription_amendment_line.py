@@ -55,7 +55,7 @@ class SaleSubscriptionAmendmentLine(models.Model):
 
     def write(self, vals):
         self._ensure_valid_input(vals)
-        ensure_no_derived_values(self, [vals])
+        ensure_no_derived_values(self, [vals], writing=True)
         self._ensure_kept(vals)
         if set(vals) - {"subscription_line_id"}:
             self.amendment_id._ensure_lines_editable()

@@ -14,13 +14,14 @@ import psycopg2.errors
 from odoo import Command, api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, mute_logger
-from odoo.tools.misc import format_date
+from odoo.tools.misc import clean_context, format_date
 
 from .. import rules
 from ..tools import (
     APPLY_CONTEXT,
     MRR_DEFERRED,
     ConcurrentAmendmentError,
+    company_days,
     deprecated_alias,
     format_quantity,
     internal,
@@ -104,6 +105,51 @@ class SaleSubscriptionAmendment(models.Model):
                     current=format_quantity(self.env, current),
                 )
             )
+
+    # -- applying ------------------------------------------------------------
+
+    def _apply(self, today=None):
+        """Apply the amendments, all or nothing (one savepoint), or schedule
+        those effective later. Each is judged on the lines the previous ones of
+        the batch left: two amendments of a subscription never plan from the
+        same quantities.
+
+        ``today``: the day they are applied on (the cron's); by default, the
+        day of each one's company. A draft is judged on that day: its request
+        date becomes it, unless an administrator set it
+        (``request_date_set``); a customer's request keeps the day it was sent,
+        a scheduled amendment the day it was accepted.
+        """
+        if not self:
+            return
+        # what the amendment writes is its own: no default a client put in the
+        # context (``default_discount``, ``default_journal_id``…) fills it
+        amendments = self.with_env(self.env(context=clean_context(self.env.context)))
+        documents = amendments.env["account.move"]
+        notes = amendments.env["sale.subscription.notes"]
+        days = company_days(amendments.company_id) if today is None else {}
+        with amendments.env.cr.savepoint():
+            amendments._lock_for_apply()
+            amendments._prefetch_for_apply()
+            applied, prepared = amendments.browse(), []
+            for amendment in amendments:
+                day = days.get(amendment.company_id, today)
+                amendment._date_request(day)
+                plan = amendment._validate_and_plan()
+                amendment._label_from_plan(plan)
+                if amendment._is_effective_later(day):
+                    internal(amendment, APPLY_CONTEXT).write({"state": "scheduled"})
+                    continue
+                applied |= amendment
+                amendment._apply_lines(plan)
+                amendment.subscription_id._record_mrr_movements(
+                    amendment.effective_date, amendment=amendment
+                )
+                prepared += documents._prepare_amendment_documents(amendment, plan)
+            documents._create_amendment_documents(prepared)
+            applied.invalidate_recordset(["move_ids"])
+            notes._log_applied(applied)
+            internal(applied, APPLY_CONTEXT).write({"state": "done"})
 
     def _cron_apply_scheduled(self, today):
         """Apply these scheduled amendments (the daily cron: their effective
@@ -382,6 +428,7 @@ class SaleSubscriptionAmendment(models.Model):
                         "product_id": line.product_id.id,
                         "product_uom_qty": line.new_quantity,
                         "price_unit": line.price_unit,
+                        "discount": line.discount,
                         "amendment_line_id": line.id,
                     }
                 )

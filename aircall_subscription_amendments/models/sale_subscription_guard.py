@@ -138,8 +138,10 @@ class SaleSubscription(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_running_contract(self):
+        """Deleting a running contract stops it, leaving no trace: close it
+        first (the notice period applies, an administrator's reason is logged)."""
         running = self.filtered(lambda sub: sub._is_running_under_term())
-        if running and not self.env.user._is_amendment_admin():
+        if running:
             raise UserError(
                 self.env._(
                     "%(subscription)s runs under a contract term and cannot be "
@@ -149,16 +151,21 @@ class SaleSubscription(models.Model):
             )
 
     def _term_has_ended(self, today):
-        """Today is the renewal date of the current term, or after the one the
-        daily cron has not renewed yet.
+        """The contract does not renew, and the end of its term has come: its
+        end date, or the renewal date it was not renewed at, which the daily
+        cron has not processed yet (the stored renewal date, the cron's
+        bookkeeping, which no client writes: it counts only where it is a
+        renewal date of the contract's terms).
 
-        Computed from the contract's terms: the stored renewal date counts only
-        where it is a renewal date of those terms (the cron's bookkeeping,
-        which no client writes; ``ensure_no_derived_values``).
+        A contract that renews never ends here: after its renewal date it runs
+        its next term, and stopping it is a cancellation of that term, which
+        the notice rule judges.
         """
         self.ensure_one()
-        if self._renewal_date_after(today - timedelta(days=1)) == today:
-            return True
+        if self.date:
+            return self.date <= today
+        if self.auto_renew:
+            return False
         stored = self.renewal_date
         return bool(
             stored

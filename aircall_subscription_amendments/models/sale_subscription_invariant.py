@@ -23,6 +23,7 @@ change wrote does not matter: a field added later is covered as well.
 """
 
 from contextlib import contextmanager
+from datetime import date
 from typing import NamedTuple
 
 from odoo import api, fields, models
@@ -53,6 +54,7 @@ class Watched(NamedTuple):
     it would have been (``_cancellation_before``) and its lines' names."""
 
     subscription: models.BaseModel
+    today: date
     contract: rules.Contract
     cancellation: rules.NoticeDecision | None
     names: dict
@@ -83,11 +85,14 @@ class InvariantScope:
         self.days.update(
             company_days(new.company_id.filtered(lambda c: c not in self.days))
         )
+        # what the contract is, whoever looks (record rules hide nothing of it)
+        new = new.sudo()
         new._prefetch_invariant()
         for subscription in new:
             today = self.days[subscription.company_id]
             self.before[subscription.id] = Watched(
                 subscription=subscription,
+                today=today,
                 contract=subscription._invariant_contract(
                     today, (recurrence or {}).get(subscription.template_id)
                 ),
@@ -161,6 +166,10 @@ class SaleSubscription(models.Model):
                 interval=interval,
                 currency=self.currency_id.id,
                 next_invoice=self.recurring_next_date,
+                taxes={
+                    line.id: tuple(sorted(line.tax_ids.ids))
+                    for line in self.sale_subscription_line_ids
+                },
             )
         except rules.RuleError as error:
             raise UserError(
@@ -206,12 +215,12 @@ class SaleSubscription(models.Model):
         """Refuse what the change did to the contracts of ``scope`` that nothing
         explains; log what an administrator's reason explains."""
         for watched in scope.before.values():
-            subscription = watched.subscription.with_env(self.env)
+            subscription = watched.subscription.with_env(self.env).sudo()
             if not subscription.exists():
                 continue  # deleted: its own guard judged it
-            after = subscription._invariant_contract(
-                scope.days[subscription.company_id]
-            )
+            # its lines as they are now, read again: a line moved or hidden
+            subscription.invalidate_recordset(["sale_subscription_line_ids"])
+            after = subscription._invariant_contract(watched.today)
             found = rules.breaches(watched.contract, after)
             if found.kinds & rules.CANCELLATIONS and watched.cancellation is None:
                 found = found.without(*rules.CANCELLATIONS)
@@ -223,11 +232,12 @@ class SaleSubscription(models.Model):
         """What of ``found`` (``rules.Breaches``) the caller or the user's role
         does not explain."""
         self.ensure_one()
-        if rules.Breach.BILLING_DATE in found and (
-            is_internal(self, INVOICING)
-            or self.env.user._is_amendment_admin(self.company_id)
-        ):
+        if rules.Breach.BILLING_DATE in found and is_internal(self, INVOICING):
             found = found.without(rules.Breach.BILLING_DATE)
+        # an administrator moves the next invoice date and changes taxes (a new
+        # rate, a fiscal position) without a reason: neither lowers the value
+        if self.env.user._is_amendment_admin(self.company_id):
+            found = found.without(rules.Breach.BILLING_DATE, rules.Breach.TAXES)
         return found
 
     def _cancellation_before(self, today):
@@ -274,7 +284,11 @@ class SaleSubscription(models.Model):
             texts.append(
                 env._(
                     "%(line)s is worth %(new)s a month instead of %(old)s",
-                    line=watched.names[key],
+                    line=watched.names.get(key)
+                    or self.env["sale.subscription.line"]
+                    .browse(key)
+                    .exists()
+                    .product_id.display_name,
                     old=amount(old),
                     new=amount(new),
                 )
@@ -298,6 +312,7 @@ class SaleSubscription(models.Model):
                 old=day(before.next_invoice),
                 new=day(after.next_invoice),
             ),
+            rules.Breach.TAXES: env._("the taxes of its lines change"),
         }
         texts += [
             sentences[kind]
@@ -344,7 +359,7 @@ class SaleSubscription(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        ensure_no_derived_values(self, [vals])
+        ensure_no_derived_values(self, [vals], writing=True)
         if "override_reason" in vals:
             vals = dict(vals)
             reason = vals.pop("override_reason")

@@ -5,7 +5,7 @@ position."""
 
 from odoo import models
 
-from ..tools import INVOICING, internal
+from ..tools import INVOICING, internal, public_context
 
 
 class SaleSubscription(models.Model):
@@ -46,6 +46,8 @@ class SaleSubscription(models.Model):
         start, before = self.recurring_next_date, self._billing_moves()
         result = super(SaleSubscription, internal(self, INVOICING)).manual_invoice()
         self._stamp_billed_period(start, before)
+        # subscription_oca returns its context in the action: not the internal key
+        result["context"] = public_context(result.get("context") or {})
         return result
 
     def _stamp_billed_period(self, start, before):

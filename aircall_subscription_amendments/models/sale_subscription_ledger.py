@@ -257,7 +257,8 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 ]
             )
         )
-        broken.write({"recurring_rule_boundary": True})
+        # subscription_oca's computed flag: a derived value, written as bookkeeping
+        internal(broken, DERIVED_WRITE).write({"recurring_rule_boundary": True})
         return broken
 
     # -- repair of what earlier versions generated -------------------------------

@@ -2,7 +2,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from .. import rules
 from ..tools import OVERRIDE, Override, ensure_no_derived_values
@@ -20,7 +20,7 @@ AMENDED_FIELDS = (
     "sale_subscription_id",
 )
 #: what a running line keeps when subscription_oca would recompute it
-KEPT_FIELDS = ("price_unit", "discount")
+KEPT_FIELDS = ("price_unit", "discount", "tax_ids")
 
 
 class SaleSubscriptionLine(models.Model):
@@ -47,6 +47,21 @@ class SaleSubscriptionLine(models.Model):
         for company, lines in self.grouped("company_id").items():
             super(SaleSubscriptionLine, lines.with_company(company))._compute_tax_ids()
 
+    @api.constrains("product_uom_qty", "discount")
+    def _check_quantity_and_discount(self):
+        """A recurring line bills zero or more units, at a discount from 0 to
+        100 %: a negative quantity or a discount above 100 % would be a rebate
+        hidden in a line."""
+        for line in self:
+            if line.product_uom_qty < 0 or not 0 <= line.discount <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s: a subscription line has a quantity of zero or "
+                        "more and a discount from 0 to 100 %%.",
+                        product=line.product_id.display_name,
+                    )
+                )
+
     def _prepare_account_move_line(self):
         values = super()._prepare_account_move_line()
         values["subscription_line_id"] = self.id
@@ -71,17 +86,31 @@ class SaleSubscriptionLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         ensure_no_derived_values(self, vals_list)
-        # checked on the contracts the lines really belong to: a context default
-        # (``default_sale_subscription_id``) sets it as well as the values
-        with self.env.cr.savepoint():
-            lines = super().create(vals_list)
+        default = self.env.context.get("default_sale_subscription_id")
+        targets = self.env["sale.subscription"].browse(
+            {
+                target
+                for target in (
+                    vals.get("sale_subscription_id", default) for vals in vals_list
+                )
+                if isinstance(target, int) and not isinstance(target, bool)
+            }
+        )
+        # a new line worth less than nothing lowers its contract too
+        with targets._keeping_invariant() as scoped, self.env.cr.savepoint():
+            lines = super(SaleSubscriptionLine, self.with_env(scoped.env)).create(
+                vals_list
+            )
+            # checked on the contracts the lines really belong to: a context
+            # default (``default_sale_subscription_id``) sets it as well
             running = lines.sale_subscription_id._amended_only()
             running._ensure_lines_through_amendments()
+        lines = self.browse(lines.ids)
         lines._log_direct_edits(running, lambda line: (False, line._terms()))
         return lines
 
     def write(self, vals):
-        ensure_no_derived_values(self, [vals])
+        ensure_no_derived_values(self, [vals], writing=True)
         target = self.sale_subscription_id.browse(vals.get("sale_subscription_id"))
         with (self.sale_subscription_id | target)._keeping_invariant() as scoped:
             lines = self.with_env(scoped.env)
@@ -109,16 +138,18 @@ class SaleSubscriptionLine(models.Model):
 
     def _kept_on_write(self, vals):
         """The fields and lines ``write(vals)`` must not recompute: a running
-        contract's line keeps its price and discount (subscription_oca
-        recomputes them from the quantity, the taxes and the pricelist) unless
-        its product changes or they are written."""
-        kept = [
-            self._fields[name]
-            for name in KEPT_FIELDS
-            if name not in vals and "product_id" not in vals
-        ]
+        contract's line keeps its price, discount and taxes (subscription_oca
+        recomputes them from the product, the quantity and the pricelist)
+        unless they are written or its product really changes."""
+        kept = [self._fields[name] for name in KEPT_FIELDS if name not in vals]
+        product = self._fields["product_id"].convert_to_cache(
+            vals.get("product_id"), self
+        )
         running = self.filtered(
-            lambda line: line.sale_subscription_id._is_running_under_term()
+            lambda line: (
+                line.sale_subscription_id._is_running_under_term()
+                and ("product_id" not in vals or line.product_id.id == product)
+            )
         )
         return kept, running
 

@@ -34,6 +34,8 @@ class Breach(str, Enum):
     CURRENCY = "currency"
     #: its next invoice date moved (a billing period skipped or billed twice)
     BILLING_DATE = "billing_date"
+    #: a line's taxes changed (what the customer pays, taxes included)
+    TAXES = "taxes"
 
 
 #: the breaches that are a cancellation (clause 13.1.b: on time, or late with
@@ -56,7 +58,8 @@ class Contract:
     """A contract as the invariant sees it, at one moment.
 
     ``renewal``: the renewal date computed from its terms (None: no term);
-    ``values``: ``(line key, monthly value)`` pairs (``line_value``).
+    ``values``: ``(line key, monthly value)`` pairs (``line_value``);
+    ``taxes``: ``(line key, taxes)`` pairs (any hashable, e.g. sorted tax ids).
     """
 
     running: bool
@@ -65,6 +68,7 @@ class Contract:
     currency: Hashable = None
     next_invoice: date | None = None
     values: tuple[tuple[Hashable, Fraction], ...] = field(default=())
+    taxes: tuple[tuple[Hashable, Hashable], ...] = field(default=())
 
     @property
     def under_term(self) -> bool:
@@ -86,8 +90,10 @@ def contract(
     interval: int,
     currency: Hashable = None,
     next_invoice: date | None = None,
+    taxes: Mapping[Hashable, Hashable] | None = None,
 ) -> Contract:
-    """A ``Contract`` from its lines and recurrence (``line_value`` of each)."""
+    """A ``Contract`` from its lines and recurrence (``line_value`` of each);
+    ``taxes``: {line key: its taxes}."""
     return Contract(
         running=bool(running),
         renews=bool(renews),
@@ -95,6 +101,7 @@ def contract(
         currency=currency,
         next_invoice=next_invoice or None,
         values=tuple((line.key, line_value(line, unit, interval)) for line in lines),
+        taxes=tuple(sorted((taxes or {}).items(), key=lambda item: repr(item[0]))),
     )
 
 
@@ -132,7 +139,8 @@ def breaches(before: Contract, after: Contract) -> Breaches:
     its lines and dates no longer count. Otherwise: ``NOT_RENEWING``,
     ``EARLIER_RENEWAL`` / ``LATER_RENEWAL``, ``CURRENCY`` (then values are not
     compared), ``LOWER_VALUE`` per line key (a key missing after is worth 0;
-    new keys only add), ``BILLING_DATE``.
+    a new key lowers the contract when it is worth less than 0),
+    ``BILLING_DATE``, ``TAXES`` (a line kept whose taxes changed).
     """
     if not before.under_term:
         return Breaches()
@@ -149,14 +157,21 @@ def breaches(before: Contract, after: Contract) -> Breaches:
     if after.currency != before.currency:
         kinds.add(Breach.CURRENCY)
     else:
-        values = after.value_by_key
+        values, old = after.value_by_key, before.value_by_key
         lowered = tuple(
             (key, value, values.get(key, Fraction(0)))
             for key, value in before.values
             if values.get(key, Fraction(0)) < value
+        ) + tuple(
+            (key, Fraction(0), value)
+            for key, value in after.values
+            if key not in old and value < 0
         )
         if lowered:
             kinds.add(Breach.LOWER_VALUE)
     if after.next_invoice != before.next_invoice:
         kinds.add(Breach.BILLING_DATE)
+    taxes = dict(after.taxes)
+    if any(key in taxes and taxes[key] != value for key, value in before.taxes):
+        kinds.add(Breach.TAXES)
     return Breaches(frozenset(kinds), lowered)

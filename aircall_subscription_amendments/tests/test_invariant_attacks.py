@@ -601,3 +601,223 @@ class TestBillingDatesAndTemplates(InvariantCase):
         admin_template.write_with_override({"recurring_interval": 2}, REASON)
         self.assertEqual(self.template.recurring_interval, 2)
         self.assertIn(REASON, self.running.message_ids[0].body)
+
+
+@freeze_time(LATE)
+class TestWhatTheReviewFound(InvariantCase):
+    """Attacks found by a review of the invariant, each refused."""
+
+    def test_subscription_ocas_computed_fields_are_not_a_clients(self):
+        contract = self.running.with_user(self.salesman)
+        for vals in (
+            {"recurring_rule_boundary": False},
+            {"recurring_total": 1.0},
+            {"name": "Renamed"},
+        ):
+            self.assertRefused(
+                lambda vals=vals: contract.write(vals),
+                regex="computed by the application",
+                what=str(vals),
+            )
+        line = self.users_line.with_user(self.salesman)
+        for vals in ({"company_id": self.company_b.id}, {"price_subtotal": 1.0}):
+            self.assertRefused(
+                lambda vals=vals: line.write(vals),
+                regex="computed by the application",
+                what=str(vals),
+            )
+
+    def test_a_stale_renewal_date_does_not_end_a_renewing_contract(self):
+        """The cron did not renew it (a failure): its stored renewal date is a
+        year old; it renewed all the same, and a stop now is judged by the
+        notice rule of its new term."""
+        with freeze_time("2025-12-20"):
+            self.assertEqual(self.running.renewal_date, date(2025, 1, 6))
+            self.assertRefused(
+                self.running.with_user(self.salesman).close_subscription,
+                regex="Too late.*renewal date 01/06/2026",
+            )
+        # one that does not renew ends there
+        self.running.with_user(self.admin).write_with_override(
+            {"auto_renew": False}, REASON
+        )
+        with freeze_time("2025-01-08"):
+            self.running.with_user(self.salesman).close_subscription()
+        self.assertFalse(self.running.in_progress)
+
+    def test_a_draft_an_administrator_dated_is_theirs(self):
+        with freeze_time("2024-12-01"):
+            draft = self.Amendment.with_user(self.admin).create(
+                self._reduction(8, request_date="2024-12-01")
+            )
+        self.assertTrue(draft.request_date_set)
+        mine = draft.with_user(self.manager)
+        for call in (
+            lambda: mine.write({"cancel_renewal": True}),
+            lambda: mine.write({"effective_date": LATE}),
+            lambda: mine.line_ids.write({"new_quantity": 1}),
+            lambda: mine.write(
+                {
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "subscription_line_id": self.numbers_line.id,
+                                "new_quantity": 0,
+                            }
+                        )
+                    ]
+                }
+            ),
+            lambda: mine.line_ids.unlink(),
+        ):
+            self.assertRefused(call, AccessError, "request date an administrator set")
+        # a note is theirs
+        mine.write({"note": "called the customer"})
+
+    def test_a_context_default_does_not_shape_the_amendments_lines(self):
+        amendment = (
+            self.Amendment.with_user(self.manager)
+            .with_context(default_discount=200, default_price_unit=0)
+            .create_and_apply(
+                {
+                    "subscription_id": self.running.id,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "product_id": self.product_addon.id,
+                                "new_quantity": 30,
+                                "price_unit": 10.0,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        self.assertEqual(amendment.amendment_type, "upgrade")
+        addon = self.running.sale_subscription_line_ids.filtered(
+            lambda line: line.product_id == self.product_addon
+        )
+        self.assertEqual(
+            (addon.product_uom_qty, addon.price_unit, addon.discount), (30, 10, 0)
+        )
+
+    def test_no_line_worth_less_than_nothing(self):
+        lines = self.env["sale.subscription.line"].with_user(self.admin)
+        for vals in ({"product_uom_qty": -9}, {"discount": 200}):
+            self.assertRefused(
+                lambda vals=vals: lines.create(
+                    {
+                        "sale_subscription_id": self.running.id,
+                        "product_id": self.product_addon.id,
+                        "product_uom_qty": 1,
+                        "price_unit": 10.0,
+                        **vals,
+                    }
+                ),
+                ValidationError,
+                "zero or more",
+            )
+        # a negative price lowers the contract: an administrator gives a reason
+        self.assertRefused(
+            lambda: self.running.with_user(self.admin).write(
+                {
+                    "sale_subscription_line_ids": [
+                        Command.create(
+                            {"product_id": self.product_addon.id, "price_unit": -300}
+                        )
+                    ]
+                }
+            ),
+            regex="worth .*300.00 a month instead of .*0.00",
+        )
+
+    def test_nobody_deletes_a_running_contract(self):
+        for role in ("salesman", "amendment admin"):
+            self.assertRefused(
+                self.running.with_user(self.users[role]).unlink,
+                regex="close it instead",
+                what=role,
+            )
+
+    def test_taxes_of_running_lines(self):
+        untaxed = self.env["account.fiscal.position"].create(
+            {
+                "name": "No VAT",
+                "tax_ids": [Command.create({"tax_src_id": self.tax.id})],
+            }
+        )
+        self.assertRefused(
+            lambda: self.running.with_user(self.salesman).write(
+                {"fiscal_position_id": untaxed.id}
+            ),
+            regex="taxes of its lines change",
+        )
+        # the same product written again recomputes nothing
+        self.product_users.list_price = 45.0
+        self.users_line.with_user(self.salesman).write(
+            {"product_id": self.product_users.id}
+        )
+        self.assertEqual(
+            (self.users_line.price_unit, self.users_line.tax_ids), (30.0, self.tax)
+        )
+        # an administrator maps the taxes (a new fiscal position) without a reason
+        self.running.with_user(self.admin).write({"fiscal_position_id": untaxed.id})
+        self.assertFalse(self.users_line.tax_ids)
+        self.assertRunsAsBefore()
+
+    def test_an_accountant_does_not_rewrite_what_a_line_billed(self):
+        accountant = self.users["billing"]
+        line = self.invoice.invoice_line_ids[:1].with_user(accountant)
+        for vals in (
+            {"subscription_price_unit": 3000.0},
+            {"subscription_line_id": self.numbers_line.id},
+            {"subscription_rounding": True},
+        ):
+            self.assertRefused(
+                lambda vals=vals: line.write(vals),
+                regex="computed by the application",
+                what=str(vals),
+            )
+
+    def test_a_contract_moved_to_another_company_with_a_reason(self):
+        self.admin.company_ids |= self.company_b
+        self.running.with_user(self.admin).write_with_override(
+            {"company_id": self.company_b.id}, REASON
+        )
+        self.assertEqual(self.running.company_id, self.company_b)
+
+    def test_a_manual_invoice_returns_what_a_client_can_read(self):
+        action = self.running.with_user(self.salesman).manual_invoice()
+        self.assertFalse(
+            [
+                key
+                for key, value in action["context"].items()
+                if not isinstance(value, str | int | float | bool | list | type(None))
+            ]
+        )
+
+    def test_a_sale_order_starts_a_subscription_under_term(self):
+        self.product_users.product_tmpl_id.write(
+            {"subscribable": True, "subscription_template_id": self.template.id}
+        )
+        order = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "partner_id": self.partner.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": self.product_users.id, "product_uom_qty": 4}
+                        )
+                    ],
+                }
+            )
+        )
+        order.action_confirm()
+        subscription = self.env["sale.subscription"].search(
+            [("sale_order_id", "=", order.id)]
+        )
+        self.assertTrue(subscription.in_progress)
+        self.assertEqual(subscription.term_interval, 12)
+        self.assertEqual(subscription.recurring_next_date, date(2025, 1, 20))

@@ -136,3 +136,13 @@ class TestInvariantOverRpc(RpcCase):
             refusal="only through an amendment",
         )
         self.assertEqual(stage.type, "in_progress")
+
+    def test_subscription_ocas_invoicing_over_rpc(self):
+        """Billing a period ahead moves the next invoice date (subscription_oca's
+        invoicing): the action it returns carries nothing a client cannot read."""
+        before = self.on_time.recurring_next_date
+        action = self._rpc(
+            self.salesman, "sale.subscription", "manual_invoice", [self.on_time.id]
+        )
+        self.assertEqual(action["res_model"], "account.move")
+        self.assertGreater(self.on_time.recurring_next_date, before)
