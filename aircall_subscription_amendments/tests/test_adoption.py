@@ -159,7 +159,9 @@ class TestAdoption(SubscriptionCase):
                 "subscription_period_next_start": False,
             }
         )
-        invoices.invoice_line_ids.write({"subscription_line_id": False})
+        internal(invoices.invoice_line_ids, tools.DERIVED_WRITE).write(
+            {"subscription_line_id": False}
+        )
         spec = importlib.util.spec_from_file_location("migration_1_1", MIGRATION)
         migration = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(migration)
