@@ -14,6 +14,7 @@ from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import formatLang
 
+ADDON = "aircall_subscription_amendments"
 USER_GROUP = "aircall_subscription_amendments.group_amendment_user"
 ADMIN_GROUP = "aircall_subscription_amendments.group_amendment_admin"
 #: the activity type of the reminder sent before a notice deadline
@@ -61,8 +62,6 @@ class ConcurrentAmendmentError(UserError):
 INTERNAL = object()
 #: the amendment path writes the lines and the renewal of a running contract
 APPLY_CONTEXT = "aircall_amendment_apply"
-#: the cancellation (closing, archiving, not renewing) was checked before the write
-CANCELLATION_CHECKED = "aircall_cancellation_checked"
 #: a customer's change request, whose requester was checked before the create
 #: (``sale.subscription._ensure_portal_requester``)
 REQUEST_CONTEXT = "aircall_amendment_request"
@@ -71,13 +70,49 @@ REQUEST_CONTEXT = "aircall_amendment_request"
 MRR_DEFERRED = "aircall_mrr_deferred"
 #: the addon's own code records a revenue movement (nobody else creates one)
 MRR_RECORD = "aircall_mrr_record"
+#: the addon's own bookkeeping writes a derived value (``ensure_no_derived_values``)
+DERIVED_WRITE = "aircall_derived_write"
+#: subscription_oca's invoicing moves the next invoice date of the contracts it bills
+INVOICING = "aircall_invoicing"
 INTERNAL_KEYS = (
     APPLY_CONTEXT,
-    CANCELLATION_CHECKED,
     REQUEST_CONTEXT,
     MRR_DEFERRED,
     MRR_RECORD,
+    DERIVED_WRITE,
+    INVOICING,
 )
+#: context key of an ``Override``: an amendment administrator's reason for a
+#: change the contract invariant refuses
+OVERRIDE = "aircall_override"
+
+
+class Override:
+    """An amendment administrator's reason for a change that lowers a running
+    contract's value, stops it or moves its renewal.
+
+    A context value: an object of this process, made by ``write_with_override``
+    once it checked the user and the reason; a client can send none.
+    """
+
+    def __init__(self, reason):
+        self.reason = reason
+
+
+def public_context(context):
+    """``context`` without the values only this process can make (internal
+    keys, an ``Override``): what may be returned to a client."""
+    return {
+        key: value
+        for key, value in context.items()
+        if value is not INTERNAL and not isinstance(value, Override)
+    }
+
+
+def override_reason(records):
+    """The reason of the ``Override`` the addon's code put in the context, or None."""
+    override = records.env.context.get(OVERRIDE)
+    return override.reason if isinstance(override, Override) else None
 
 
 def internal(records, key):
@@ -90,14 +125,27 @@ def is_internal(records, key):
     return records.env.context.get(key) is INTERNAL
 
 
-def user_today(records):
-    """Today in the user's stored timezone (UTC when the user has none).
+def company_today(company):
+    """Today in ``company``'s notice timezone (``amendment_timezone``, UTC by
+    default): the day the notice rule counts in, the same for everyone.
 
-    What the notice rule counts in. Not the context's ``tz``: a client sets
-    that on every call, and a timezone west of UTC would give yesterday.
+    Neither the context's ``tz`` (a client sets that on every call) nor the
+    user's own (any user may write it): a timezone west of UTC would give
+    yesterday, and move a deadline.
     """
-    user_tz = records.env.user.tz or "UTC"
-    return fields.Date.context_today(records.with_context(tz=user_tz))
+    company.ensure_one()
+    tz = company.sudo().amendment_timezone or "UTC"
+    return fields.Date.context_today(company.with_context(tz=tz))
+
+
+def rule_today(records, company=None):
+    """``company_today`` of ``company``, else of the environment's company."""
+    return company_today(company or records.env.company)
+
+
+def company_days(companies):
+    """{company: its ``company_today``}: one day per company."""
+    return {company: company_today(company) for company in companies}
 
 
 # -- values as a client sent them, before the ORM converts them ---------------
@@ -228,3 +276,95 @@ def deprecated_alias(name):
 
     alias.__doc__ = f"Deprecated: use ``{name}``."
     return alias
+
+
+# -- derived values: the addon's, never a client's ------------------------------------
+
+#: the addon's stored fields a client sends on purpose although the UI shows them
+#: read-only: the snapshot an amendment line is compared with (its create checks it)
+CLIENT_SENT = frozenset({"old_quantity"})
+#: the models whose other modules' stored computed fields are derived values too
+#: (subscription_oca's: a contract's boundary flag, totals, currency; a line's
+#: company, currency and subtotals)
+GUARDED_MODELS = frozenset({"sale.subscription", "sale.subscription.line"})
+
+
+def _is_derived(model, field, writing):
+    """A stored, read-only field without an inverse that no copy writes: the
+    addon's own (computed or bookkeeping); once a record exists
+    (``writing``), on ``GUARDED_MODELS``, also any module's computed or related
+    one (subscription_oca takes some of them in ``create``, as its sale
+    orders and forms send them)."""
+    if not (field.store and field.readonly and not field.inverse and not field.copy):
+        return False
+    if ADDON in (field._modules or ()):
+        return field.name not in CLIENT_SENT
+    return (
+        writing
+        and model._name in GUARDED_MODELS
+        and bool(field.compute or field.related)
+    )
+
+
+def derived_fields(model, writing=False):
+    """The names of ``model``'s stored fields that clients give no value to
+    (``_is_derived``); ``writing``: once a record exists, also the addon's
+    read-only fields that a copy sets (a credit note line's link to its
+    subscription line, the unit price it was prorated from): set when core's
+    *Credit Note* button copies them, never rewritten. Found by
+    introspection, so that a field added later is covered."""
+    registry = model.env.registry
+    cache = registry.__dict__.setdefault("_aircall_derived_fields", {})
+    key = (model._name, writing)
+    names = cache.get(key)
+    if names is None:
+        names = frozenset(
+            name
+            for name, field in model._fields.items()
+            if _is_derived(model, field, writing)
+            or (
+                writing
+                and field.store
+                and field.readonly
+                and field.copy
+                and ADDON in (field._modules or ())
+                and name not in CLIENT_SENT
+            )
+        )
+        cache[key] = names
+    return names
+
+
+def ensure_no_derived_values(model, vals_list, writing=False):
+    """Refuse ``vals_list`` (or the context's ``default_<field>``) giving a
+    value to one of ``derived_fields(model, writing)``, unless the addon's own
+    code writes it (``DERIVED_WRITE``, or the amendment path,
+    ``APPLY_CONTEXT``)."""
+    if is_internal(model, DERIVED_WRITE) or is_internal(model, APPLY_CONTEXT):
+        return
+    names = derived_fields(model, writing)
+    if not names:
+        return
+    sent = set()
+    for vals in vals_list:
+        sent |= names & set(vals)
+    if not writing:
+        sent |= {
+            key[len("default_") :]
+            for key in model.env.context
+            if key.startswith("default_") and key[len("default_") :] in names
+        }
+    if sent:
+        raise UserError(
+            model.env._(
+                "%(fields)s of %(model)s are computed by the application: they "
+                "cannot be given a value.",
+                fields=", ".join(
+                    sorted(
+                        model._fields[name]._description_string(model.env)
+                        for name in sent
+                    )
+                ),
+                model=model._description,
+            )
+        )

@@ -665,6 +665,14 @@ def check_inserted(env, sample=500):
     stored = [
         (s.term_interval, s.renewal_date, s.notice_deadline) for s in subscriptions
     ]
+    # the computes write what they find: the addon's own bookkeeping (imported
+    # here: the addons path is known once the configuration is read)
+    from odoo.addons.aircall_subscription_amendments.tools import (  # noqa: PLC0415
+        DERIVED_WRITE,
+        internal,
+    )
+
+    subscriptions = internal(subscriptions, DERIVED_WRITE)
     subscriptions._compute_term()
     subscriptions._compute_renewal_dates()  # renewal date and notice deadline
     computed = [

@@ -21,7 +21,7 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-from ..tools import format_quantity, user_today
+from ..tools import company_today, format_quantity
 
 HISTORY = "my_subscriptions_history"
 
@@ -197,7 +197,7 @@ class SubscriptionPortal(CustomerPortal):
             {
                 "may_request": self._may_request(subscription),
                 "form": post,
-                "today": user_today(subscription),
+                "today": company_today(subscription.sudo().company_id),
                 "preview": None,
                 "error": None,
             }

@@ -5,6 +5,7 @@ from . import (
     res_company,
     res_config_settings,
     res_users,
+    sale_order,
     sale_subscription,
     sale_subscription_amendment,
     sale_subscription_amendment_line,
@@ -14,6 +15,7 @@ from . import (
     sale_subscription_amendment_request,
     sale_subscription_cron,
     sale_subscription_guard,
+    sale_subscription_invariant,
     sale_subscription_invoicing,
     sale_subscription_ledger,
     sale_subscription_line,
@@ -23,5 +25,6 @@ from . import (
     sale_subscription_mrr_movement,
     sale_subscription_notes,
     sale_subscription_portal,
+    sale_subscription_stage,
     sale_subscription_template,
 )

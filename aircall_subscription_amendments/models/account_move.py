@@ -14,7 +14,12 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import format_date
 
-from ..tools import format_quantity
+from ..tools import (
+    DERIVED_WRITE,
+    ensure_no_derived_values,
+    format_quantity,
+    internal,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -68,6 +73,15 @@ class AccountMove(models.Model):
         ondelete="restrict",
         help="The amendment that generated this credit note or invoice.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        ensure_no_derived_values(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        ensure_no_derived_values(self, [vals], writing=True)
+        return super().write(vals)
 
     @api.depends("subscription_period_next_start")
     def _compute_subscription_period_end(self):
@@ -240,7 +254,7 @@ class AccountMove(models.Model):
         document that cannot be posted stays in draft, with the reason in its
         chatter, for an accountant to post.
         """
-        moves = to_post = self.sudo().browse()
+        moves = to_post = internal(self.sudo().browse(), DERIVED_WRITE)
         by_company = defaultdict(list)
         for origin, vals in documents:
             by_company[origin.company_id].append((origin, vals))

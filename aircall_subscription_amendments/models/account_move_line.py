@@ -1,8 +1,9 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import float_compare
 
 from .. import rules
+from ..tools import DERIVED_WRITE, ensure_no_derived_values, internal
 
 
 class AccountMoveLine(models.Model):
@@ -32,6 +33,15 @@ class AccountMoveLine(models.Model):
         copy=True,
         help="The line that makes an amendment document exact to the cent.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        ensure_no_derived_values(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        ensure_no_derived_values(self, [vals], writing=True)
+        return super().write(vals)
 
     def _link_subscription_lines(self, subscription_lines):
         """Link invoice lines without a subscription line to the one they bill.
@@ -83,7 +93,8 @@ class AccountMoveLine(models.Model):
             ):
                 match = next((line for line in free if matches(move_line, line)), None)
                 if match:
-                    move_line.subscription_line_id = match
+                    # the addon's own bookkeeping: no client rewrites the link
+                    internal(move_line, DERIVED_WRITE).subscription_line_id = match
                     free.remove(match)
 
     def _amendment_net_price(self):

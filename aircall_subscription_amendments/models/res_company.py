@@ -3,6 +3,8 @@
 
 from odoo import api, fields, models
 
+from odoo.addons.base.models.res_partner import _tz_get
+
 from ..rules import ACTUAL_DAYS, THIRTY_E_360
 from ..tools import (
     DEFAULT_NOTICE_DAYS,
@@ -33,6 +35,15 @@ class ResCompany(models.Model):
         default=DEFAULT_REMINDER_DAYS,
         help="An activity reminds the subscription's responsible user this many days "
         "before the notice deadline, once per term.",
+    )
+    amendment_timezone = fields.Selection(
+        selection=_tz_get,
+        string="Timezone of notice deadlines",
+        default="UTC",
+        required=True,
+        help="A notice deadline ends at midnight in this timezone, for everyone: the "
+        "customer, the account managers and the daily cron count the same day, "
+        "whatever their own timezone.",
     )
     amendment_proration_convention = fields.Selection(
         selection=[

@@ -12,6 +12,9 @@ class ResConfigSettings(models.TransientModel):
     amendment_reminder_days = fields.Integer(
         related="company_id.amendment_reminder_days", readonly=False
     )
+    amendment_timezone = fields.Selection(
+        related="company_id.amendment_timezone", readonly=False
+    )
     amendment_proration_convention = fields.Selection(
         related="company_id.amendment_proration_convention", readonly=False
     )

@@ -7,14 +7,17 @@ from ..tools import ADMIN_GROUP, USER_GROUP
 class ResUsers(models.Model):
     _inherit = "res.users"
 
-    def _is_amendment_admin(self):
-        """The one answer to "is this user an amendment administrator?".
+    def _is_amendment_admin(self, companies=None):
+        """The one answer to "is this user an amendment administrator?" (of
+        ``companies``, when given: they must all be among the user's).
 
         Membership of the group only: superuser mode (``sudo()``, which crons
         and internal code use) makes no one an administrator. The scheduler
         runs as OdooBot, a member of the group.
         """
         self.ensure_one()
+        if companies and companies - self.company_ids:
+            return False
         return self.has_group(ADMIN_GROUP)
 
     def _is_amendment_user(self):

@@ -9,15 +9,17 @@ extend the same model in files of their own.
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools.misc import format_date
 
 from .. import rules
 from ..tools import (
     DEFAULT_NOTICE_DAYS,
     TERM_UNITS,
+    company_days,
     deprecated_alias,
     non_negative,
-    user_today,
+    rule_today,
 )
 
 
@@ -168,8 +170,9 @@ class SaleSubscription(models.Model):
         "Today" moves on: the daily cron refreshes the contracts whose renewal
         date has come (``_refresh_renewal_dates``). A closed contract has none.
         """
-        today = user_today(self)
+        days = company_days(self.company_id)
         for subscription in self:
+            today = days.get(subscription.company_id) or rule_today(self)
             renewal = None
             if subscription.stage_id.type != "post":
                 renewal = subscription._renewal_date_after(today)
@@ -189,28 +192,50 @@ class SaleSubscription(models.Model):
         self.flush_recordset(["renewal_date", "notice_deadline"])
 
     @api.depends("renewal_date", "notice_deadline")
-    @api.depends_context("uid")
     def _compute_inside_notice_period(self):
-        today = user_today(self)
+        days = company_days(self.company_id)
         for subscription in self:
+            today = days.get(subscription.company_id)
             subscription.inside_notice_period = bool(
-                subscription.notice_deadline
+                today
+                and subscription.notice_deadline
                 and subscription.notice_deadline < today < subscription.renewal_date
             )
 
     def _search_inside_notice_period(self, operator, value):
+        """Past the notice deadline and before the renewal, on each company's
+        day (``company_today``): one condition per day the companies are on."""
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on the notice period."))
-        today = user_today(self)
-        if (operator == "=") == value:
-            return [("notice_deadline", "<", today), ("renewal_date", ">", today)]
-        return [
-            "|",
-            "|",
-            ("notice_deadline", "=", False),
-            ("notice_deadline", ">=", today),
-            ("renewal_date", "<=", today),
-        ]
+        wanted = (operator == "=") == value
+        domains = []
+        for today, companies in self._companies_by_day().items():
+            if wanted:
+                condition = [
+                    ("notice_deadline", "<", today),
+                    ("renewal_date", ">", today),
+                ]
+            else:
+                condition = [
+                    "|",
+                    "|",
+                    ("notice_deadline", "=", False),
+                    ("notice_deadline", ">=", today),
+                    ("renewal_date", "<=", today),
+                ]
+            domains.append(
+                expression.AND([[("company_id", "in", companies.ids)], condition])
+            )
+        return expression.OR(domains) if domains else expression.FALSE_DOMAIN
+
+    @api.model
+    def _companies_by_day(self):
+        """{day: companies}: every company, grouped by its ``company_today``."""
+        by_day = {}
+        companies = self.env["res.company"].sudo().search([])
+        for company, day in company_days(companies).items():
+            by_day[day] = by_day.get(day, company.browse()) | company
+        return by_day
 
     @api.constrains("auto_renew", "date")
     def _check_auto_renew_end_date(self):
@@ -281,7 +306,7 @@ class SaleSubscription(models.Model):
         """
         if not (override_reason or "").strip():
             return False
-        if not self.env.user._is_amendment_admin():
+        if not self.env.user._is_amendment_admin(self.company_id):
             raise AccessError(
                 self.env._("Only an administrator may apply a late change.")
             )
@@ -290,11 +315,12 @@ class SaleSubscription(models.Model):
     def _notice_refusal_message(self, decision):
         return self.env._(
             "Too late to reduce or cancel %(subscription)s: such changes had to be "
-            "submitted by %(deadline)s, %(days)s days before the renewal date "
-            "%(renewal)s (%(late)s day(s) late). The contract renews under its "
-            "current terms on %(renewal)s.",
+            "submitted by the end of %(deadline)s (%(timezone)s), %(days)s days "
+            "before the renewal date %(renewal)s (%(late)s day(s) late). The "
+            "contract renews under its current terms on %(renewal)s.",
             subscription=self.display_name,
             deadline=format_date(self.env, decision.deadline),
+            timezone=self.sudo().company_id.amendment_timezone or "UTC",
             renewal=format_date(self.env, decision.renewal_date),
             days=self.notice_days,
             late=decision.days_late,

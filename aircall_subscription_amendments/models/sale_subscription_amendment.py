@@ -8,8 +8,6 @@ subscription lines, build the documents (account_move.py), log the notes
 (sale_subscription_notes.py).
 """
 
-import logging
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_date
@@ -18,16 +16,17 @@ from .. import rules
 from ..tools import (
     AMENDMENT_TYPES,
     APPLY_CONTEXT,
+    DERIVED_WRITE,
     REQUEST_CONTEXT,
     check_dates,
     check_ids,
+    company_days,
     deprecated_alias,
+    ensure_no_derived_values,
     internal,
     is_internal,
-    user_today,
+    rule_today,
 )
-
-_logger = logging.getLogger(__name__)
 
 #: what only an amendment administrator may set: another submitter, another
 #: request date than today, a reason to accept a late change
@@ -59,14 +58,15 @@ class SaleSubscriptionAmendment(models.Model):
     currency_id = fields.Many2one(related="subscription_id.currency_id")
     request_date = fields.Date(
         required=True,
-        default=lambda self: user_today(self),
+        default=lambda self: rule_today(self),
         tracking=True,
-        help="The day the amendment was submitted. Only an administrator may set "
-        "another day.",
+        help="The day the amendment was submitted: for a draft, the day it is first "
+        "accepted (applied or scheduled); a customer's request keeps the day it "
+        "was sent. Only an administrator may set another day.",
     )
     effective_date = fields.Date(
         required=True,
-        default=lambda self: user_today(self),
+        default=lambda self: rule_today(self),
         tracking=True,
         help="The first day the change applies.",
     )
@@ -122,6 +122,14 @@ class SaleSubscriptionAmendment(models.Model):
         copy=False,
         tracking=True,
         help="Why a customer's request was refused; the customer reads it.",
+    )
+    request_date_set = fields.Boolean(
+        string="Request date set by an administrator",
+        readonly=True,
+        copy=False,
+        help="The request date was given by an administrator: it is kept when the "
+        "amendment is applied. Otherwise a draft is dated the day it is first "
+        "accepted.",
     )
     user_id = fields.Many2one(
         comodel_name="res.users",
@@ -184,6 +192,13 @@ class SaleSubscriptionAmendment(models.Model):
             if vals.get("state", "draft") != "draft" or vals.get("refusal_reason"):
                 raise UserError(self._created_as_draft_message())
             self._ensure_valid_input(vals)
+        ensure_no_derived_values(self, vals_list)
+        # an administrator's request date is theirs when they give it; anyone
+        # else's draft is dated the day it is first accepted (``_apply``)
+        if self.env.user._is_amendment_admin():
+            for vals in vals_list:
+                if "request_date" in vals or "default_request_date" in self.env.context:
+                    vals["request_date_set"] = True
         # the guards read the values the records hold, defaults from the context
         # included: a client sets ``default_request_date`` as easily as
         # ``request_date``
@@ -191,7 +206,7 @@ class SaleSubscriptionAmendment(models.Model):
             amendments = super().create(vals_list)
             amendments._ensure_submission_allowed()
             for amendment in amendments:
-                amendment.name = amendment._default_name()
+                internal(amendment, DERIVED_WRITE).name = amendment._default_name()
         return amendments
 
     @api.model
@@ -235,8 +250,9 @@ class SaleSubscriptionAmendment(models.Model):
         another day than today, another submitter or an override reason only
         by an amendment administrator; a customer's request by a portal user
         of the customer."""
-        today = user_today(self)
+        days = company_days(self.company_id)
         for amendment in self:
+            today = days[amendment.company_id]
             if amendment.state != "draft" or amendment.refusal_reason:
                 raise UserError(self._created_as_draft_message())
             if is_internal(self, REQUEST_CONTEXT):
@@ -273,9 +289,9 @@ class SaleSubscriptionAmendment(models.Model):
                 raise AccessError(messages[name])
 
     def _ensure_request_date_not_future(self):
-        today = user_today(self)
+        days = company_days(self.company_id)
         for amendment in self:
-            if amendment.request_date > today:
+            if amendment.request_date > days[amendment.company_id]:
                 raise ValidationError(
                     self.env._(
                         "The request date %(date)s is in the future.",
@@ -293,13 +309,25 @@ class SaleSubscriptionAmendment(models.Model):
 
     def write(self, vals):
         self._ensure_valid_input(vals)
-        if "state" in vals and not is_internal(self, APPLY_CONTEXT):
+        applying = is_internal(self, APPLY_CONTEXT)
+        if "state" in vals and not applying:
             raise UserError(
                 self.env._("An amendment changes state through Apply or Cancel only.")
             )
-        if "refusal_reason" in vals and not is_internal(self, APPLY_CONTEXT):
+        if "refusal_reason" in vals and not applying:
             raise UserError(
                 self.env._("A refusal reason is given by refusing a request.")
+            )
+        ensure_no_derived_values(self, [vals], writing=True)
+        if "subscription_id" in vals and any(
+            amendment.subscription_id.id != vals["subscription_id"]
+            for amendment in self
+        ):
+            raise UserError(
+                self.env._(
+                    "An amendment stays with the subscription it was created for: "
+                    "create a new amendment for another one."
+                )
             )
         locked = set(vals) - {
             "note",
@@ -315,7 +343,13 @@ class SaleSubscriptionAmendment(models.Model):
                     "new amendment instead."
                 )
             )
-        self._ensure_admin_fields(set(vals))
+        if not applying:
+            self._ensure_admin_fields(set(vals))
+            if locked:
+                self._ensure_not_dated_by_an_administrator()
+            if "request_date" in vals:
+                # an administrator's request date (the others get refused above)
+                vals = dict(vals, request_date_set=True)
         result = super().write(vals)
         if "request_date" in vals:
             self._ensure_request_date_not_future()
@@ -329,6 +363,21 @@ class SaleSubscriptionAmendment(models.Model):
                     "create a new amendment instead."
                 )
             )
+        self._ensure_not_dated_by_an_administrator()
+
+    def _ensure_not_dated_by_an_administrator(self):
+        """A draft an administrator dated (``request_date_set``) is judged on
+        their date: only an administrator changes what it says."""
+        for amendment in self.filtered("request_date_set"):
+            if not self.env.user._is_amendment_admin(amendment.company_id):
+                raise AccessError(
+                    self.env._(
+                        "%(name)s carries a request date an administrator set: only "
+                        "an administrator may change it. Create a new amendment "
+                        "instead.",
+                        name=amendment.name,
+                    )
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_done(self):
@@ -352,7 +401,7 @@ class SaleSubscriptionAmendment(models.Model):
         self._ensure_amendment_user()
         self.check_access("write")
         requests = self.filtered(lambda amendment: amendment.state == "requested")
-        self._apply(user_today(self))
+        self._apply()
         requests._answer_request()
         return True
 
@@ -407,49 +456,6 @@ class SaleSubscriptionAmendment(models.Model):
             context={"create": False, "default_move_type": "out_refund"},
         )
         return action
-
-    def _cron_apply_scheduled(self, today):
-        """Apply these scheduled amendments (the daily cron: their effective
-        date has come), one by one in their order: one that cannot be applied
-        any more is noted on it, and the others are applied."""
-        notes = self.env["sale.subscription.notes"]
-        for amendment in self.sorted(lambda a: (a.effective_date, a.id)):
-            try:
-                amendment._apply(today)
-            except (UserError, ValidationError) as error:
-                _logger.warning("Amendment %s not applied: %s", amendment.name, error)
-                notes._log_not_applied(amendment, today, error)
-
-    # -- applying ------------------------------------------------------------
-
-    def _apply(self, today):
-        """Apply the amendments, all or nothing (one savepoint), or schedule
-        those effective later. Each is judged on the lines the previous ones of
-        the batch left: two amendments of a subscription never plan from the
-        same quantities."""
-        if not self:
-            return
-        documents = self.env["account.move"]
-        notes = self.env["sale.subscription.notes"]
-        with self.env.cr.savepoint():
-            self._lock_for_apply()
-            self._prefetch_for_apply()
-            applied, prepared = self.browse(), []
-            for amendment in self:
-                plan = amendment._validate_and_plan()
-                if amendment._is_effective_later(today):
-                    internal(amendment, APPLY_CONTEXT).write({"state": "scheduled"})
-                    continue
-                applied |= amendment
-                amendment._apply_lines(plan)
-                amendment.subscription_id._record_mrr_movements(
-                    amendment.effective_date, amendment=amendment
-                )
-                prepared += documents._prepare_amendment_documents(amendment, plan)
-            documents._create_amendment_documents(prepared)
-            applied.invalidate_recordset(["move_ids"])
-            notes._log_applied(applied)
-            internal(applied, APPLY_CONTEXT).write({"state": "done"})
 
     # -- renamed in 18.0.1.1.0 (readme/HISTORY.md) -------------------------------
 

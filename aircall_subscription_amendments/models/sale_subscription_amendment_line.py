@@ -3,10 +3,26 @@
 and what it may say."""
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
-from ..tools import deprecated_alias, format_quantity
+from ..tools import (
+    APPLY_CONTEXT,
+    deprecated_alias,
+    ensure_no_derived_values,
+    format_quantity,
+    is_internal,
+)
 from . import sale_subscription_amendment_line_mixin  # noqa: F401 (defined first)
+
+#: what a changed line keeps once created: its amendment, the subscription
+#: line it changes, and what that line was (a new add-on's product excepted)
+KEPT_FIELDS = (
+    "amendment_id",
+    "subscription_line_id",
+    "product_id",
+    "old_quantity",
+    "discount",
+)
 
 
 class SaleSubscriptionAmendmentLine(models.Model):
@@ -39,9 +55,45 @@ class SaleSubscriptionAmendmentLine(models.Model):
 
     def write(self, vals):
         self._ensure_valid_input(vals)
+        ensure_no_derived_values(self, [vals], writing=True)
+        self._ensure_kept(vals)
         if set(vals) - {"subscription_line_id"}:
             self.amendment_id._ensure_lines_editable()
         return super().write(vals)
+
+    def _ensure_kept(self, vals):
+        """What a changed line is stays as it was created: its amendment, the
+        subscription line it changes and that line's snapshot. The amendment
+        path links a new add-on to the subscription line it became, once."""
+
+        def changes(line, name):
+            if name == "product_id" and not line.subscription_line_id:
+                return False  # a new add-on's product is the draft's to choose
+            field = line._fields[name]
+            return field.convert_to_cache(vals[name], line) != field.convert_to_cache(
+                line[name], line
+            )
+
+        changed = [
+            name
+            for name in KEPT_FIELDS
+            if name in vals and any(changes(line, name) for line in self)
+        ]
+        if changed == ["subscription_line_id"] and is_internal(self, APPLY_CONTEXT):
+            if not any(line.subscription_line_id for line in self):
+                return
+        if changed:
+            raise UserError(
+                self.env._(
+                    "A changed line keeps its amendment, the subscription line it "
+                    "changes and what that line was (%(fields)s cannot change): "
+                    "remove it and add another one.",
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in changed
+                    ),
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_applied(self):
@@ -51,6 +103,7 @@ class SaleSubscriptionAmendmentLine(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._ensure_valid_input(vals)
+        ensure_no_derived_values(self, vals_list)
         lines = self.env["sale.subscription.line"].browse(
             [
                 vals["subscription_line_id"]

@@ -7,22 +7,27 @@ built beside ``account.move`` (account_move.py). ``_preview`` runs the same
 checks and plan on an in-memory amendment, and writes nothing.
 """
 
+import logging
+
 import psycopg2.errors
 
 from odoo import Command, api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, mute_logger
-from odoo.tools.misc import format_date
+from odoo.tools.misc import clean_context, format_date
 
 from .. import rules
 from ..tools import (
     APPLY_CONTEXT,
     MRR_DEFERRED,
     ConcurrentAmendmentError,
+    company_days,
     deprecated_alias,
     format_quantity,
     internal,
 )
+
+_logger = logging.getLogger(__name__)
 
 
 class SaleSubscriptionAmendment(models.Model):
@@ -48,7 +53,7 @@ class SaleSubscriptionAmendment(models.Model):
             return result
         result["error"] = False
         result["decision"] = amendment.subscription_id._notice_decision(
-            amendment.amendment_type, amendment.request_date
+            result["plan"].kind.value, amendment.request_date
         )
         return result
 
@@ -100,6 +105,81 @@ class SaleSubscriptionAmendment(models.Model):
                     current=format_quantity(self.env, current),
                 )
             )
+
+    # -- applying ------------------------------------------------------------
+
+    def _apply(self, today=None):
+        """Apply the amendments, all or nothing (one savepoint), or schedule
+        those effective later. Each is judged on the lines the previous ones of
+        the batch left: two amendments of a subscription never plan from the
+        same quantities.
+
+        ``today``: the day they are applied on (the cron's); by default, the
+        day of each one's company. A draft is judged on that day: its request
+        date becomes it, unless an administrator set it
+        (``request_date_set``); a customer's request keeps the day it was sent,
+        a scheduled amendment the day it was accepted.
+        """
+        if not self:
+            return
+        # what the amendment writes is its own: no default a client put in the
+        # context (``default_discount``, ``default_journal_id``…) fills it
+        amendments = self.with_env(self.env(context=clean_context(self.env.context)))
+        documents = amendments.env["account.move"]
+        notes = amendments.env["sale.subscription.notes"]
+        days = company_days(amendments.company_id) if today is None else {}
+        with amendments.env.cr.savepoint():
+            amendments._lock_for_apply()
+            amendments._prefetch_for_apply()
+            applied, prepared = amendments.browse(), []
+            for amendment in amendments:
+                day = days.get(amendment.company_id, today)
+                amendment._date_request(day)
+                plan = amendment._validate_and_plan()
+                amendment._label_from_plan(plan)
+                if amendment._is_effective_later(day):
+                    internal(amendment, APPLY_CONTEXT).write({"state": "scheduled"})
+                    continue
+                applied |= amendment
+                amendment._apply_lines(plan)
+                amendment.subscription_id._record_mrr_movements(
+                    amendment.effective_date, amendment=amendment
+                )
+                prepared += documents._prepare_amendment_documents(amendment, plan)
+            documents._create_amendment_documents(prepared)
+            applied.invalidate_recordset(["move_ids"])
+            notes._log_applied(applied)
+            internal(applied, APPLY_CONTEXT).write({"state": "done"})
+
+    def _cron_apply_scheduled(self, today):
+        """Apply these scheduled amendments (the daily cron: their effective
+        date has come), one by one in their order: one that cannot be applied
+        any more is noted on it, and the others are applied."""
+        notes = self.env["sale.subscription.notes"]
+        for amendment in self.sorted(lambda a: (a.effective_date, a.id)):
+            try:
+                amendment._apply(today)
+            except (UserError, ValidationError) as error:
+                _logger.warning("Amendment %s not applied: %s", amendment.name, error)
+                notes._log_not_applied(amendment, today, error)
+
+    def _date_request(self, today):
+        """A draft is judged on the day it is first accepted: its request date
+        becomes ``today``, unless an administrator set it."""
+        self.ensure_one()
+        if (
+            self.state == "draft"
+            and not self.request_date_set
+            and self.request_date != today
+        ):
+            internal(self, APPLY_CONTEXT).write({"request_date": today})
+
+    def _label_from_plan(self, plan):
+        """The stored type says what the plan found (the notice rule judged
+        that, not the label)."""
+        self.ensure_one()
+        if self.amendment_type != plan.kind.value:
+            internal(self, APPLY_CONTEXT).write({"amendment_type": plan.kind.value})
 
     def _lock_for_apply(self):
         """Serialize amendments of a subscription: lock its row, ours, and the
@@ -184,13 +264,12 @@ class SaleSubscriptionAmendment(models.Model):
                 )
             )
         self._ensure_lines_valid()
-        kind = self.amendment_type
-        if not kind:
-            raise UserError(self.env._("This amendment changes nothing."))
+        plan = self._plan()
+        # the plan's kind, from the lines as they are: not a stored label
         subscription._ensure_notice_accepts(
-            kind, self.request_date, self.override_reason
+            plan.kind.value, self.request_date, self.override_reason
         )
-        return self._plan()
+        return plan
 
     def _ensure_lines_valid(self):
         """What the lines' constraints cannot know before applying, in the
@@ -251,6 +330,17 @@ class SaleSubscriptionAmendment(models.Model):
 
     def _rule_error(self, error):
         """A rules error, said in the user's language."""
+        if error.field == "effective_date" and self.effective_date < self.request_date:
+            return ValidationError(
+                self.env._(
+                    "The effective date %(effective)s is before the request date "
+                    "%(request)s: a change takes effect on the day it is accepted at "
+                    "the earliest (a draft is judged on the day it is applied). Set "
+                    "the effective date to %(request)s or later.",
+                    effective=format_date(self.env, self.effective_date),
+                    request=format_date(self.env, self.request_date),
+                )
+            )
         if error.field == "effective_date":
             renewal = self.subscription_id._renewal_date_after(self.request_date)
             return ValidationError(
@@ -338,6 +428,7 @@ class SaleSubscriptionAmendment(models.Model):
                         "product_id": line.product_id.id,
                         "product_uom_qty": line.new_quantity,
                         "price_unit": line.price_unit,
+                        "discount": line.discount,
                         "amendment_line_id": line.id,
                     }
                 )
@@ -352,7 +443,9 @@ class SaleSubscriptionAmendment(models.Model):
             "amendment_line_id"
         ):
             if sub_line.amendment_line_id in self.line_ids:
-                sub_line.amendment_line_id.subscription_line_id = sub_line
+                internal(
+                    sub_line.amendment_line_id, APPLY_CONTEXT
+                ).subscription_line_id = sub_line
 
     def _is_effective_later(self, today):
         """Effective after ``today``: scheduled, the daily cron applies it."""

@@ -11,7 +11,7 @@ from odoo import api, models
 from odoo.tools import float_compare
 from odoo.tools.misc import format_amount, format_date
 
-from ..tools import format_quantity, user_today
+from ..tools import company_today, format_quantity
 
 
 class SaleSubscriptionAmendmentPreview(models.AbstractModel):
@@ -98,7 +98,7 @@ class SaleSubscriptionAmendmentPreview(models.AbstractModel):
             amendment._fields["amendment_type"]._description_selection(self.env)
         ).get(amendment.amendment_type, "")
         date = format_date(self.env, amendment.effective_date)
-        if amendment._is_effective_later(user_today(self)):
+        if amendment._is_effective_later(company_today(amendment.company_id)):
             return self.env._(
                 "%(kind)s effective %(date)s: scheduled, applied automatically on "
                 "that day.",

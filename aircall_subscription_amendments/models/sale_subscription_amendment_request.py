@@ -21,7 +21,6 @@ from ..tools import (
     REQUEST_ACTIVITY,
     REQUEST_CONTEXT,
     internal,
-    user_today,
 )
 
 #: the mail a customer gets when their request is answered
@@ -66,7 +65,7 @@ class SaleSubscriptionAmendment(models.Model):
             amendment._validate_and_plan()
             amendment._mark_requested()
         if amendment._applies_at_once():
-            amendment._apply(user_today(amendment))
+            amendment._apply()
             amendment._answer_request()
         else:
             self.env["sale.subscription.notes"]._log_request(amendment)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.osv import expression
 
-from ..tools import MRR_DEFERRED, internal, user_today
+from ..tools import DERIVED_WRITE, MRR_DEFERRED, internal
 
 _logger = logging.getLogger(__name__)
 
@@ -58,29 +58,41 @@ class SaleSubscription(models.Model):
         shell, tests), it keeps subscription_oca's contract: every batch in one
         call, and an error reaches the caller.
         """
-        today = user_today(self)
-        due = self._cron_due(today)
+        work = self._cron_work()
         scheduled = bool(self.env.context.get("ir_cron_progress_id"))
-        batches = [due[i : i + CRON_BATCH] for i in range(0, len(due), CRON_BATCH)]
-        for batch in batches[:1] if scheduled else batches:
+        batches = [
+            (today, due[i : i + CRON_BATCH])
+            for today, due in work
+            for i in range(0, len(due), CRON_BATCH)
+        ]
+        for today, batch in batches[:1] if scheduled else batches:
             batch._cron_run(today, skip_failures=scheduled)
         if scheduled:
-            done = len(batches[0]) if batches else 0
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done)
+            total = sum(len(due) for _today, due in work)
+            done = len(batches[0][1]) if batches else 0
+            self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
         return True
 
     @api.model
-    def _cron_due(self, today):
-        """The contracts with something to do today, not yet run today."""
-        return self.search(self._cron_due_domain(today), order="id")
+    def _cron_work(self):
+        """[(day, due contracts)]: the contracts due on their company's day
+        (``company_today``), one entry per day the companies are on."""
+        return [
+            (today, self._cron_due(today, companies))
+            for today, companies in sorted(self._companies_by_day().items())
+        ]
 
     @api.model
-    def _cron_due_domain(self, today):
+    def _cron_due(self, today, companies=None):
+        """The contracts with something to do ``today``, not yet run that day
+        (of ``companies``; all by default)."""
+        return self.search(self._cron_due_domain(today, companies), order="id")
+
+    @api.model
+    def _cron_due_domain(self, today, companies=None):
+        companies = companies or self.env["res.company"].sudo().search([])
         horizon = today + timedelta(
-            days=max(
-                self.env["res.company"].search([]).mapped("amendment_reminder_days")
-                or [0]
-            )
+            days=max(companies.mapped("amendment_reminder_days") or [0])
         )
         something_to_do = expression.OR(
             [
@@ -116,7 +128,9 @@ class SaleSubscription(models.Model):
             ("amendment_cron_date", "=", False),
             ("amendment_cron_date", "<", today),
         ]
-        return expression.AND([something_to_do, not_run])
+        return expression.AND(
+            [something_to_do, not_run, [("company_id", "in", companies.ids)]]
+        )
 
     def _cron_run(self, today, skip_failures=True):
         """Run the day's steps on each of these contracts, each in a savepoint
@@ -133,7 +147,7 @@ class SaleSubscription(models.Model):
                     "Daily run of %s failed: skipped until tomorrow",
                     subscription.display_name,
                 )
-            subscription.amendment_cron_date = today
+            internal(subscription, DERIVED_WRITE).amendment_cron_date = today
 
     def _cron_steps(self, today):
         """Renewal, scheduled amendments, reminder, then subscription_oca's own
@@ -183,7 +197,9 @@ class SaleSubscription(models.Model):
             )
             if reminder_day <= today:
                 notes._schedule_notice_reminder(subscription)
-                subscription.notice_reminder_renewal_date = subscription.renewal_date
+                internal(
+                    subscription, DERIVED_WRITE
+                ).notice_reminder_renewal_date = subscription.renewal_date
 
     def _cron_renew_terms(self, today):
         """Start the next term of these contracts if their renewal date has come.

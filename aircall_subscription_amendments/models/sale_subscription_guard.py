@@ -1,11 +1,13 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Running contracts: no way around the notice rule, nor around the roles.
+"""Running contracts: who may change what.
 
-- Stopping a running contract or its renewal (closing it, a closed stage,
-  archiving it, ``auto_renew`` off) is a cancellation: it obeys the notice
-  period, or an administrator's late-change policy with a reason.
+What a change does to a running contract (a lower value, a stop, a moved
+renewal) is judged by its invariant (sale_subscription_invariant.py); here,
+the roles:
+
 - Its lines change only through amendments (``sale_subscription_line.py`` asks
   ``_ensure_lines_through_amendments``); administrators' direct edits are logged.
+- Its lines keep their prices when subscription_oca would recompute them.
 - Its term, notice days and dates are the administrators'.
 
 Every guard reads the values the records hold (defaults from the context
@@ -17,22 +19,14 @@ from datetime import timedelta
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools import (
-    APPLY_CONTEXT,
-    CANCELLATION_CHECKED,
-    check_numbers,
-    deprecated_alias,
-    internal,
-    is_internal,
-    user_today,
-)
+from ..tools import APPLY_CONTEXT, check_numbers, deprecated_alias, is_internal
 
 #: fields only an amendment administrator may change on a running contract
 TERM_FIELDS = ("term_interval", "term_unit", "notice_days")
 #: and, once it has a term, what moves its renewal date
 TERM_DATE_FIELDS = ("date_start", "date")
-#: what ``write_with_override`` may write: the ways to stop a contract or its renewal
-CANCELLATION_FIELDS = ("stage_id", "in_progress", "active", "auto_renew")
+#: what a running contract's lines keep when subscription_oca would recompute them
+KEPT_LINE_FIELDS = ("price_unit", "discount")
 #: numbers checked as a client sent them
 NUMBER_FIELDS = ("term_interval", "notice_days")
 
@@ -61,20 +55,24 @@ class SaleSubscription(models.Model):
 
     def write(self, vals):
         check_numbers(self, vals, NUMBER_FIELDS)
-        # only the addon's own code may skip it: the amendment path, and the
-        # writes whose cancellation was checked just before
-        if not (
-            is_internal(self, APPLY_CONTEXT) or is_internal(self, CANCELLATION_CHECKED)
-        ):
-            self._ensure_not_stopped_late(vals)
+        # subscription_oca recomputes the lines' prices and discounts from the
+        # partner, the pricelist, the fiscal position and the company: a running
+        # contract's lines keep theirs (a client may still write them)
+        lines = self.filtered(
+            lambda sub: sub._is_running_under_term()
+        ).sale_subscription_line_ids
+        kept = [lines._fields[name] for name in KEPT_LINE_FIELDS]
+        # the term, notice days and dates of running contracts are for amendment
+        # administrators
         if self.env.user._is_amendment_admin() or not (
             {"template_id", "company_id", *TERM_FIELDS, *TERM_DATE_FIELDS} & set(vals)
         ):
-            return super().write(vals)
+            with self.env.protecting(kept, lines):
+                return super().write(vals)
         before = {subscription: subscription._term_values() for subscription in self}
         # checked on the values written (recomputed from a new template, say):
         # a refusal leaves nothing half-written
-        with self.env.cr.savepoint():
+        with self.env.cr.savepoint(), self.env.protecting(kept, lines):
             result = super().write(vals)
             for subscription, values in before.items():
                 subscription._ensure_term_unchanged(values)
@@ -138,78 +136,12 @@ class SaleSubscription(models.Model):
             "of a contract."
         )
 
-    def _is_running_under_term(self):
-        self.ensure_one()
-        return bool(
-            self.in_progress
-            and self.stage_id.type == "in_progress"
-            and self.term_interval > 0
-        )
-
-    def _ensure_not_stopped_late(self, vals, override_reason=False):
-        """Refuse, on running contracts, what would get around the notice rule:
-        stopping them (``vals`` closes or archives) or their renewal, late.
-
-        Called before anything is written. ``override_reason``: see
-        ``_accepts_late_change``.
-        """
-        stops = self._stops_contract(vals)
-        stops_renewal = "auto_renew" in vals and not vals["auto_renew"]
-        if not (stops or stops_renewal):
-            return
-        for subscription in self.filtered(lambda sub: sub._is_running_under_term()):
-            if stops or subscription.auto_renew:
-                subscription._ensure_cancellation_on_time(override_reason)
-
-    def _stops_contract(self, vals):
-        """Whether ``vals`` takes a contract out of progress (close, archive...)."""
-        if "stage_id" in vals:
-            stage = vals["stage_id"]
-            if not isinstance(stage, models.BaseModel):
-                stage = self.env["sale.subscription.stage"].browse(stage)
-            if stage.type != "in_progress":
-                return True
-        return ("in_progress" in vals and not vals["in_progress"]) or (
-            "active" in vals and not vals["active"]
-        )
-
-    def close_subscription(self, close_reason_id=False, override_reason=False):
-        """subscription_oca's close, a cancellation: it obeys the notice period.
-
-        ``override_reason``: an amendment administrator's reason to close a
-        running contract after its notice deadline (logged in its chatter).
-        Returns True (subscription_oca returns None, which XML-RPC cannot send).
-        """
-        if not is_internal(self, CANCELLATION_CHECKED):
-            self._ensure_not_stopped_late({"in_progress": False}, override_reason)
-        checked = internal(self, CANCELLATION_CHECKED)
-        super(SaleSubscription, checked).close_subscription(close_reason_id)
-        return True
-
-    def write_with_override(self, vals, override_reason):
-        """Stop running contracts or their renewal after the notice deadline.
-
-        ``vals`` may only close (a closed stage, ``in_progress``), archive
-        (``active``) or switch ``auto_renew`` off; ``override_reason`` is the
-        amendment administrator's reason, logged on each contract it was needed
-        for. Everyone else gets the notice rule's refusal, as with ``write``.
-        """
-        unknown = set(vals) - set(CANCELLATION_FIELDS)
-        if unknown:
-            raise UserError(
-                self.env._(
-                    "Only closing, archiving or not renewing may be written with an "
-                    "override reason, not %(fields)s.",
-                    fields=", ".join(sorted(unknown)),
-                )
-            )
-        self._ensure_not_stopped_late(vals, override_reason)
-        return internal(self, CANCELLATION_CHECKED).write(vals)
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_running_contract(self):
+        """Deleting a running contract stops it, leaving no trace: close it
+        first (the notice period applies, an administrator's reason is logged)."""
         running = self.filtered(lambda sub: sub._is_running_under_term())
-        if running and not self.env.user._is_amendment_admin():
+        if running:
             raise UserError(
                 self.env._(
                     "%(subscription)s runs under a contract term and cannot be "
@@ -218,28 +150,28 @@ class SaleSubscription(models.Model):
                 )
             )
 
-    def _ensure_cancellation_on_time(self, override_reason=False):
-        """Stopping this running contract, or its renewal, today: a cancellation.
+    def _term_has_ended(self, today):
+        """The contract does not renew, and the end of its term has come: its
+        end date, or the renewal date it was not renewed at, which the daily
+        cron has not processed yet (the stored renewal date, the cron's
+        bookkeeping, which no client writes: it counts only where it is a
+        renewal date of the contract's terms).
 
-        Accepted on time, or late when ``_accepts_late_change(override_reason)``
-        (logged in the chatter). On or after the renewal date (the renewal cron
-        closes the contracts that do not renew) it cancels nothing.
+        A contract that renews never ends here: after its renewal date it runs
+        its next term, and stopping it is a cancellation of that term, which
+        the notice rule judges.
         """
         self.ensure_one()
-        today = user_today(self)
-        if self._term_has_ended(today):
-            return
-        decision = self._ensure_notice_accepts("cancellation", today, override_reason)
-        if not decision.accepted:
-            self.env["sale.subscription.notes"]._log_late_cancellation(
-                self, decision, override_reason
-            )
-
-    def _term_has_ended(self, today):
-        """Today is on or after the renewal date of the current term."""
-        self.ensure_one()
-        ends = (self.renewal_date, self._renewal_date_after(today - timedelta(days=1)))
-        return any(end and end <= today for end in ends)
+        if self.date:
+            return self.date <= today
+        if self.auto_renew:
+            return False
+        stored = self.renewal_date
+        return bool(
+            stored
+            and stored <= today
+            and self._renewal_date_after(stored - timedelta(days=1)) == stored
+        )
 
     def _amended_only(self):
         """The running contracts whose lines change only through an amendment
@@ -264,6 +196,4 @@ class SaleSubscription(models.Model):
 
     _check_default_notice_days = deprecated_alias("_ensure_default_notice_days")
     _check_term_change = deprecated_alias("_ensure_term_unchanged")
-    _check_running_contract_change = deprecated_alias("_ensure_not_stopped_late")
-    _check_cancellation = deprecated_alias("_ensure_cancellation_on_time")
     _check_direct_line_edit = deprecated_alias("_ensure_lines_through_amendments")

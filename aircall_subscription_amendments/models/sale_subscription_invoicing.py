@@ -5,6 +5,8 @@ position."""
 
 from odoo import models
 
+from ..tools import INVOICING, internal, public_context
+
 
 class SaleSubscription(models.Model):
     # one job per file (README, Architecture): sale_subscription.py has the fields
@@ -34,14 +36,18 @@ class SaleSubscription(models.Model):
 
     def generate_invoice(self):
         start, before = self.recurring_next_date, self._billing_moves()
-        result = super().generate_invoice()
+        # billing the period moves the next invoice date: the invariant lets
+        # subscription_oca's invoicing do that (INVOICING)
+        result = super(SaleSubscription, internal(self, INVOICING)).generate_invoice()
         self._stamp_billed_period(start, before)
         return result
 
     def manual_invoice(self):
         start, before = self.recurring_next_date, self._billing_moves()
-        result = super().manual_invoice()
+        result = super(SaleSubscription, internal(self, INVOICING)).manual_invoice()
         self._stamp_billed_period(start, before)
+        # subscription_oca returns its context in the action: not the internal key
+        result["context"] = public_context(result.get("context") or {})
         return result
 
     def _stamp_billed_period(self, start, before):

@@ -18,6 +18,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 
 from .. import rules
+from ..tools import DERIVED_WRITE, internal
 
 _logger = logging.getLogger(__name__)
 
@@ -207,7 +208,7 @@ class SaleSubscriptionLedger(models.AbstractModel):
     def _stamp(self, subscription, moves, start, next_start):
         """Record on ``moves`` that they bill ``subscription``'s period ``[start,
         next_start)``, and link their lines to the subscription lines they bill."""
-        moves.write(
+        internal(moves, DERIVED_WRITE).write(
             {
                 "subscription_billed_id": subscription.id,
                 "subscription_period_start": start,
@@ -256,7 +257,8 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 ]
             )
         )
-        broken.write({"recurring_rule_boundary": True})
+        # subscription_oca's computed flag: a derived value, written as bookkeeping
+        internal(broken, DERIVED_WRITE).write({"recurring_rule_boundary": True})
         return broken
 
     # -- repair of what earlier versions generated -------------------------------

@@ -2,12 +2,25 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 from .. import rules
+from ..tools import OVERRIDE, Override, ensure_no_derived_values
 
-#: what only an amendment changes on the lines of a running contract; prices,
-#: descriptions, taxes and subscription_oca's own computes stay free
-AMENDED_FIELDS = ("product_id", "product_uom_qty", "sale_subscription_id")
+#: what only an amendment changes on the lines of a running contract (an
+#: administrator may too, logged); descriptions and analytics stay free. What a
+#: change does to the contract's value is the invariant's to judge, whatever
+#: field it writes (sale_subscription_invariant.py).
+AMENDED_FIELDS = (
+    "product_id",
+    "product_uom_qty",
+    "price_unit",
+    "discount",
+    "tax_ids",
+    "sale_subscription_id",
+)
+#: what a running line keeps when subscription_oca would recompute it
+KEPT_FIELDS = ("price_unit", "discount", "tax_ids")
 
 
 class SaleSubscriptionLine(models.Model):
@@ -34,6 +47,21 @@ class SaleSubscriptionLine(models.Model):
         for company, lines in self.grouped("company_id").items():
             super(SaleSubscriptionLine, lines.with_company(company))._compute_tax_ids()
 
+    @api.constrains("product_uom_qty", "discount")
+    def _check_quantity_and_discount(self):
+        """A recurring line bills zero or more units, at a discount from 0 to
+        100 %: a negative quantity or a discount above 100 % would be a rebate
+        hidden in a line."""
+        for line in self:
+            if line.product_uom_qty < 0 or not 0 <= line.discount <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s: a subscription line has a quantity of zero or "
+                        "more and a discount from 0 to 100 %%.",
+                        product=line.product_id.display_name,
+                    )
+                )
+
     def _prepare_account_move_line(self):
         values = super()._prepare_account_move_line()
         values["subscription_line_id"] = self.id
@@ -57,48 +85,109 @@ class SaleSubscriptionLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # checked on the contracts the lines really belong to: a context default
-        # (``default_sale_subscription_id``) sets it as well as the values
-        with self.env.cr.savepoint():
-            lines = super().create(vals_list)
+        ensure_no_derived_values(self, vals_list)
+        default = self.env.context.get("default_sale_subscription_id")
+        targets = self.env["sale.subscription"].browse(
+            {
+                target
+                for target in (
+                    vals.get("sale_subscription_id", default) for vals in vals_list
+                )
+                if isinstance(target, int) and not isinstance(target, bool)
+            }
+        )
+        # a new line worth less than nothing lowers its contract too
+        with targets._keeping_invariant() as scoped, self.env.cr.savepoint():
+            lines = super(SaleSubscriptionLine, self.with_env(scoped.env)).create(
+                vals_list
+            )
+            # checked on the contracts the lines really belong to: a context
+            # default (``default_sale_subscription_id``) sets it as well
             running = lines.sale_subscription_id._amended_only()
             running._ensure_lines_through_amendments()
-        lines._log_direct_edits(running, lambda line: (0.0, line.product_uom_qty))
+        lines = self.browse(lines.ids)
+        lines._log_direct_edits(running, lambda line: (False, line._terms()))
         return lines
 
     def write(self, vals):
-        edited, running = self._directly_edited(vals)
-        if not edited:
-            return super().write(vals)
-        running._ensure_lines_through_amendments()
-        before = {
-            line: (line.sale_subscription_id, line.product_id, line.product_uom_qty)
-            for line in edited
-        }
-        result = super().write(vals)
+        ensure_no_derived_values(self, [vals], writing=True)
+        target = self.sale_subscription_id.browse(vals.get("sale_subscription_id"))
+        with (self.sale_subscription_id | target)._keeping_invariant() as scoped:
+            lines = self.with_env(scoped.env)
+            # a direct edit of a running contract's line: an administrator's, logged
+            edited, running = lines._directly_edited(vals)
+            if edited:
+                running._ensure_lines_through_amendments()
+            before = {
+                line: (line.sale_subscription_id, line._terms()) for line in edited
+            }
+            with self.env.protecting(*lines._kept_on_write(vals)):
+                result = super(SaleSubscriptionLine, lines).write(vals)
+            edited._log_direct_writes(before, running)
+            return result
+
+    def write_with_override(self, vals, override_reason):
+        """``write(vals)`` with an amendment administrator's reason for what it
+        does to running contracts (a lower price, a bigger discount, fewer
+        units), logged on each; see ``sale.subscription.write_with_override``."""
+        if not isinstance(override_reason, str) or not override_reason.strip():
+            raise UserError(self.env._("Give the reason of the change."))
+        return self.with_context(**{OVERRIDE: Override(override_reason.strip())}).write(
+            vals
+        )
+
+    def _kept_on_write(self, vals):
+        """The fields and lines ``write(vals)`` must not recompute: a running
+        contract's line keeps its price, discount and taxes (subscription_oca
+        recomputes them from the product, the quantity and the pricelist)
+        unless they are written or its product really changes."""
+        kept = [self._fields[name] for name in KEPT_FIELDS if name not in vals]
+        product = self._fields["product_id"].convert_to_cache(
+            vals.get("product_id"), self
+        )
+        running = self.filtered(
+            lambda line: (
+                line.sale_subscription_id._is_running_under_term()
+                and ("product_id" not in vals or line.product_id.id == product)
+            )
+        )
+        return kept, running
+
+    def _log_direct_writes(self, before, running):
+        """Log on each of the ``running`` contracts the direct edit of these
+        lines; ``before``: {line: (its contract, its ``_terms()``)}."""
         changes = defaultdict(list)
-        for line, (subscription, product, quantity) in before.items():
-            if (subscription, product) == (line.sale_subscription_id, line.product_id):
-                changes[subscription].append((product, quantity, line.product_uom_qty))
+        for line, (subscription, terms) in before.items():
+            if subscription == line.sale_subscription_id:
+                changes[subscription].append((line.product_id, terms, line._terms()))
                 continue
-            changes[subscription].append((product, quantity, 0.0))
+            changes[subscription].append((line.product_id, terms, False))
             changes[line.sale_subscription_id].append(
-                (line.product_id, 0.0, line.product_uom_qty)
+                (line.product_id, False, line._terms())
             )
         notes = self.env["sale.subscription.notes"]
         for subscription in running:
             notes._log_direct_line_edit(subscription, changes[subscription])
-        return result
+
+    def _terms(self):
+        """``(quantity, unit price, discount, product)``: what the chatter
+        says of a direct edit."""
+        self.ensure_one()
+        return (self.product_uom_qty, self.price_unit, self.discount, self.product_id)
+
+    def unlink(self):
+        with self.sale_subscription_id._keeping_invariant():
+            return super().unlink()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_running_contract(self):
         running = self.sale_subscription_id._amended_only()
         running._ensure_lines_through_amendments()
-        self._log_direct_edits(running, lambda line: (line.product_uom_qty, 0.0))
+        self._log_direct_edits(running, lambda line: (line._terms(), False))
 
     def _log_direct_edits(self, running, quantities):
         """Log on each of the ``running`` contracts its lines among these, with
-        ``quantities(line)``: (old quantity, new quantity)."""
+        ``quantities(line)``: (old terms, new terms), False for none."""
         notes = self.env["sale.subscription.notes"]
         for subscription in running:
             notes._log_direct_line_edit(

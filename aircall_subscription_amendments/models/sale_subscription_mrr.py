@@ -20,7 +20,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .. import rules
-from ..tools import MRR_DEFERRED, USER_GROUP, internal, is_internal, user_today
+from ..tools import MRR_DEFERRED, USER_GROUP, company_days, internal, is_internal
 
 #: what a subscription's MRR depends on, among its own fields: its running
 #: state, its lines, its recurrence (template), its currency and the prices
@@ -144,7 +144,7 @@ class SaleSubscription(models.Model):
             )
         )
         recorded = subscriptions._mrr_recorded()
-        today = user_today(self)
+        days = company_days(subscriptions.company_id)
         was_running = was_running or {}
         vals_list = []
         for subscription in subscriptions:
@@ -153,7 +153,9 @@ class SaleSubscription(models.Model):
             )
             running = subscription._mrr_running()
             day = date or subscription._mrr_change_date(
-                was_running.get(subscription, running), last_kind, today
+                was_running.get(subscription, running),
+                last_kind,
+                days[subscription.company_id],
             )
             if currency and currency != subscription.currency_id.id:
                 # its MRR leaves the old currency

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import api, models
 from odoo.tools import float_compare
-from odoo.tools.misc import format_date
+from odoo.tools.misc import format_date, formatLang
 
 from ..tools import REMINDER_ACTIVITY, REQUEST_ACTIVITY, format_quantity
 
@@ -156,17 +156,27 @@ class SaleSubscriptionNotes(models.AbstractModel):
     @api.model
     def _log_direct_line_edit(self, subscription, changes):
         """An administrator's direct line edit; ``changes``: (product, old
-        quantity, new quantity) tuples."""
+        terms, new terms) tuples, terms being the line's ``_terms()`` or False
+        (no line)."""
         if not changes:
             return
         env = subscription.env
+
+        def terms(value, row_product):
+            if not value:
+                return "—"
+            quantity, price, discount, product = value
+            price = formatLang(env, price, currency_obj=subscription.currency_id)
+            label = f"{format_quantity(env, quantity)} × {price}"
+            if discount:
+                label += f" (−{format_quantity(env, discount)} %)"
+            if product != row_product:
+                label += f" ({product.display_name})"
+            return label
+
         items = Markup("").join(
             Markup("<li>%s: %s → %s</li>")
-            % (
-                product.display_name,
-                format_quantity(env, old),
-                format_quantity(env, new),
-            )
+            % (product.display_name, terms(old, product), terms(new, product))
             for product, old, new in changes
         )
         subscription.message_post(
@@ -178,6 +188,25 @@ class SaleSubscriptionNotes(models.AbstractModel):
                     user=env.user.name,
                 ),
                 items,
+            )
+        )
+
+    @api.model
+    def _log_override(self, subscription, changes, reason):
+        """An administrator's direct change of a running contract that lowers
+        what it is worth or moves its dates, with their reason; ``changes``:
+        what it does, in words."""
+        env = subscription.env
+        subscription.message_post(
+            body=Markup("<p>%s</p><ul>%s</ul>")
+            % (
+                env._(
+                    "Changed directly by %(user)s, administrator, with the reason: "
+                    "%(reason)s",
+                    user=env.user.name,
+                    reason=reason,
+                ),
+                Markup("").join(Markup("<li>%s</li>") % change for change in changes),
             )
         )
 
@@ -231,9 +260,11 @@ class SaleSubscriptionNotes(models.AbstractModel):
             note=Markup("<p>%s</p>")
             % env._(
                 "%(deadline)s is the last day to submit a reduction or a "
-                "cancellation of %(subscription)s. Without one, the contract renews "
-                "under its current terms on %(renewal)s.",
+                "cancellation of %(subscription)s, until the end of the day "
+                "(%(timezone)s). Without one, the contract renews under its current "
+                "terms on %(renewal)s.",
                 deadline=deadline,
+                timezone=subscription.sudo().company_id.amendment_timezone or "UTC",
                 subscription=subscription.display_name,
                 renewal=format_date(env, subscription.renewal_date),
             ),

@@ -18,7 +18,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare
 from odoo.tools.misc import format_date
 
-from ..tools import check_dates, check_numbers, user_today
+from ..tools import check_dates, check_numbers, company_today
 
 #: what a customer's request may say: new quantities of the subscription's own
 #: lines (0 removes one), not renewing, and the effective date
@@ -192,11 +192,12 @@ class SaleSubscription(models.Model):
         renewal date, if the next term's deadline allows it), and ``notice``:
         all of it in a sentence, in the reader's language."""
         self.ensure_one()
-        today = user_today(self)
+        today = company_today(self.company_id)
         decision = self._notice_decision("downgrade", today)
         facts = {
             "renewal_date": decision.renewal_date,
             "deadline": decision.deadline,
+            "timezone": self.sudo().company_id.amendment_timezone or "UTC",
             "days_left": None,
             "reductions_from": None,
         }
@@ -222,20 +223,23 @@ class SaleSubscription(models.Model):
             )
         if facts["days_left"] is not None:
             return env._(
-                "Reductions and cancellations must be submitted by the notice "
-                "deadline %(deadline)s, %(days)s days before the renewal date "
-                "%(renewal)s: %(left)s day(s) left. Upgrades (more users or "
-                "numbers) are accepted at any time.",
+                "Reductions and cancellations must be submitted by the end of "
+                "%(deadline)s (%(timezone)s), the notice deadline, %(days)s days "
+                "before the renewal date %(renewal)s: %(left)s day(s) left. "
+                "Upgrades (more users or numbers) are accepted at any time.",
                 deadline=day(facts["deadline"]),
+                timezone=facts["timezone"],
                 days=self.notice_days,
                 renewal=day(facts["renewal_date"]),
                 left=facts["days_left"],
             )
         text = env._(
-            "The notice deadline %(deadline)s has passed: until the renewal date "
-            "%(renewal)s, only upgrades (more users or numbers) are accepted, and "
-            "the contract renews under its current terms.",
+            "The notice deadline, the end of %(deadline)s (%(timezone)s), has "
+            "passed: until the renewal date %(renewal)s, only upgrades (more users "
+            "or numbers) are accepted, and the contract renews under its current "
+            "terms.",
             deadline=day(facts["deadline"]),
+            timezone=facts["timezone"],
             renewal=day(facts["renewal_date"]),
         )
         if facts["reductions_from"]:

@@ -1,13 +1,22 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """A subscription template's contract term and notice days: administrators set
 them; a template that gets a term brings its contracts under the notice rule.
-A change of its recurrence changes its contracts' MRR: their movements are
-recorded."""
+A change of its recurrence changes what its contracts are worth: only
+administrators make it where contracts run, the running contracts keep their
+invariant (sale_subscription_invariant.py), and their movements are recorded."""
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
-from ..tools import TERM_UNITS, check_numbers, deprecated_alias, non_negative
+from ..tools import (
+    ADMIN_GROUP,
+    OVERRIDE,
+    TERM_UNITS,
+    Override,
+    check_numbers,
+    deprecated_alias,
+    non_negative,
+)
 
 #: what a template says about contract terms, and its values when it says nothing
 TERM_DEFAULTS = {"term_interval": 0, "term_unit": "month", "notice_days": 0}
@@ -36,6 +45,17 @@ class SaleSubscriptionTemplate(models.Model):
         help="Notice period of the contracts of this template. 0: the company default."
     )
     user_is_amendment_admin = fields.Boolean(compute="_compute_user_is_amendment_admin")
+    override_reason = fields.Text(
+        compute="_compute_override_reason",
+        readonly=False,
+        groups=ADMIN_GROUP,
+        help="An amendment administrator's reason for a change of the recurrence "
+        "that lowers what running contracts are worth. Logged on each of them.",
+    )
+
+    def _compute_override_reason(self):
+        # given with a change (``write`` takes it out of the values), never kept
+        self.override_reason = False
 
     @api.depends_context("uid")
     def _compute_user_is_amendment_admin(self):
@@ -57,28 +77,92 @@ class SaleSubscriptionTemplate(models.Model):
         return templates
 
     def write(self, vals):
+        if "override_reason" in vals:
+            vals = dict(vals)
+            reason = vals.pop("override_reason")
+            if reason:
+                return self.write_with_override(vals, reason)
         check_numbers(self, vals, ("term_interval", "notice_days"))
         for template in self:
             template._ensure_term_access(
                 vals, {fname: template[fname] for fname in TERM_DEFAULTS}
             )
+        self._ensure_running_terms_access(vals)
         opting_in = (
             self.filtered(lambda template: not template.term_interval)
             if vals.get("term_interval")
             else self.browse()
         )
-        result = super().write(vals)
-        if RECURRENCE_FIELDS & set(vals):
-            # what a month of their contracts is worth changes
-            self.env["sale.subscription"].sudo().with_context(active_test=False).search(
-                [("template_id", "in", self.ids)]
-            )._record_mrr_movements()
+        recurrence = {template: template._contract_recurrence() for template in self}
+        with self.env.cr.savepoint():
+            result = super().write(vals)
+            changed = self.filtered(
+                lambda template: template._contract_recurrence() != recurrence[template]
+            )
+            if changed:
+                # what a month of their contracts is worth changes: the running
+                # ones keep the invariant, and every one records its movement
+                subscriptions = changed._subscriptions()
+                subscriptions._check_recurrence_change(subscriptions, recurrence)
+                subscriptions._record_mrr_movements()
         if opting_in:
             # their contracts without a term follow them into the notice rule
             self.env["sale.subscription"].search(
                 [("template_id", "in", opting_in.ids), ("term_interval", "=", 0)]
             )._follow_template_term()
         return result
+
+    def write_with_override(self, vals, override_reason):
+        """``write(vals)`` with an amendment administrator's reason for what it
+        does to the running contracts of these templates (a longer recurrence
+        lowers what they are worth a month), logged on each of them; see
+        ``sale.subscription.write_with_override``."""
+        if not isinstance(override_reason, str) or not override_reason.strip():
+            raise UserError(self.env._("Give the reason of the change."))
+        return self.with_context(**{OVERRIDE: Override(override_reason.strip())}).write(
+            vals
+        )
+
+    def _contract_recurrence(self):
+        """What a contract's value reads of its template: ``(unit, interval)``
+        (``sale.subscription._invariant_contract``)."""
+        self.ensure_one()
+        return self.recurring_rule_type, self.recurring_interval
+
+    def _subscriptions(self):
+        """Every subscription of these templates, archived ones included."""
+        return (
+            self.env["sale.subscription"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("template_id", "in", self.ids)])
+        )
+
+    def _ensure_running_terms_access(self, vals):
+        """The recurrence and term of a template that running contracts use are
+        for amendment administrators: they are what those contracts are worth
+        and when they renew."""
+        if not set(vals) & (RECURRENCE_FIELDS | set(TERM_DEFAULTS)):
+            return
+        changed = self.filtered(
+            lambda template: any(
+                fname in vals
+                and template._fields[fname].convert_to_cache(vals[fname], template)
+                != template[fname]
+                for fname in RECURRENCE_FIELDS | set(TERM_DEFAULTS)
+            )
+        )
+        running = changed and self.env["sale.subscription"].sudo().with_context(
+            active_test=False
+        ).search([("template_id", "in", changed.ids), ("in_progress", "=", True)])
+        if running and not self.env.user._is_amendment_admin(running.company_id):
+            raise AccessError(
+                self.env._(
+                    "Only a subscription-amendment administrator of their companies "
+                    "may change the recurrence or the contract term of a template "
+                    "that running contracts use."
+                )
+            )
 
     def _ensure_term_access(self, vals, current):
         """Terms and notice days are set by subscription-amendment administrators."""

@@ -2,6 +2,15 @@
 
 from .calendar import UNITS, notice_deadline, renewal_date, term_boundary, term_bounds
 from .errors import RuleError
+from .invariant import (
+    CANCELLATIONS,
+    Breach,
+    Breaches,
+    Contract,
+    breaches,
+    contract,
+    line_value,
+)
 from .mrr import (
     MONTHS_PER_UNIT,
     Movement,
@@ -81,4 +90,12 @@ __all__ = [
     "mrr",
     "mrr_movement",
     "replay",
+    # invariant
+    "CANCELLATIONS",
+    "Breach",
+    "Breaches",
+    "Contract",
+    "breaches",
+    "contract",
+    "line_value",
 ]

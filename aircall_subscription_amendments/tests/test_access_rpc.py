@@ -32,10 +32,8 @@ class RpcCase(LiveServerCase, RolesCase):
     def setUpClass(cls):
         super().setUpClass()
         amendments = cls.env["sale.subscription.amendment"]
-        # the server lives in real time, in the users' timezone
-        cls.today = tools.user_today(
-            cls.env["sale.subscription"].with_user(cls.users["amendment user"])
-        )
+        # the server lives in real time, on the company's day
+        cls.today = tools.company_today(cls.company)
         # renews in 9 months: reductions are on time
         cls.on_time = cls._start(
             cls._create_subscription(start=cls.today - relativedelta(months=3))
@@ -247,13 +245,24 @@ class TestAccessMatrix(RpcCase):
         self._row(self._only("amendment admin"), cell)
 
     def test_change_a_contracts_term_or_notice_days(self):
+        # a longer term moves the renewal: an administrator gives a reason
+        calls = (
+            ({"notice_days": 10}, "write", ()),
+            ({"term_interval": 24}, "write_with_override", (REASON,)),
+        )
+
         def cell(role, user, allowed):
-            for values in ({"notice_days": 10}, {"term_interval": 24}):
+            for values, method, reason in calls:
                 self._attempt(
-                    f"{role}: write {values}",
+                    f"{role}: {method} {values}",
                     allowed,
-                    lambda values=values: self._rpc(
-                        user, "sale.subscription", "write", [self.on_time.id], values
+                    lambda values=values, method=method, reason=reason: self._rpc(
+                        user,
+                        "sale.subscription",
+                        method,
+                        [self.on_time.id],
+                        values,
+                        *reason,
                     ),
                     check=lambda result, values=values: self.assertEqual(
                         {fname: self.on_time[fname] for fname in values}, values
@@ -261,27 +270,54 @@ class TestAccessMatrix(RpcCase):
                 )
 
         self._row(self._only("amendment admin"), cell)
+        self._attempt(
+            "amendment admin: write a longer term without a reason",
+            False,
+            lambda: self._rpc(
+                self.users["amendment admin"],
+                "sale.subscription",
+                "write",
+                [self.on_time.id],
+                {"term_interval": 24},
+            ),
+            refusal="renewal date moves .* with a reason",
+        )
 
     def test_edit_a_running_contracts_line_directly(self):
         def logged(result):
             self.assertEqual(self._users(self.on_time).product_uom_qty, 3)
             self._assert_logged(self.on_time, "Lines changed directly")
+            self._assert_logged(self.on_time, REASON)
 
         def cell(role, user, allowed):
+            # fewer units lower what the customer pays: with a reason
             self._attempt(
                 f"{role}: direct line edit",
                 allowed,
                 lambda: self._rpc(
                     user,
                     "sale.subscription.line",
-                    "write",
+                    "write_with_override",
                     [self._users(self.on_time).id],
                     {"product_uom_qty": 3},
+                    REASON,
                 ),
                 check=logged,
             )
 
         self._row(self._only("amendment admin"), cell)
+        self._attempt(
+            "amendment admin: fewer units without a reason",
+            False,
+            lambda: self._rpc(
+                self.users["amendment admin"],
+                "sale.subscription.line",
+                "write",
+                [self._users(self.on_time).id],
+                {"product_uom_qty": 3},
+            ),
+            refusal="Users is worth .* with a reason",
+        )
 
     def test_stop_a_contract_inside_its_notice_period(self):
         late = self.late.id
@@ -511,7 +547,7 @@ class TestMalformedCalls(RpcCase):
                         self.today - relativedelta(days=1)
                     ),
                 },
-                "must lie between",
+                "is before the request date",
             ),
             ({**self._quantity(3), "request_date": "yesterday"}, "must be a date"),
             # the contract

@@ -188,7 +188,9 @@ class TestCreditNote(AccountingCase):
 
     def test_discounted_line_is_credited_net_of_discount(self):
         subscription = self._start(self._create_subscription(start=date(2024, 1, 6)))
-        subscription.sale_subscription_line_ids.discount = 10.0
+        subscription.sale_subscription_line_ids.write_with_override(
+            {"discount": 10.0}, "negotiated discount"
+        )
         invoice = self._invoice_period(subscription, JULY)
         with freeze_time(EFFECTIVE):
             amendment = self._amend(subscription, {self.product_users: 6})

@@ -90,7 +90,7 @@ class TestBadInput(WizardCase):
         form = self._form()
         self._set_quantity(form, self.product_users, 12)
         form.effective_date = date(2024, 11, 1)
-        self.assertIn("must lie between", form.preview_html)
+        self.assertIn("is before the request date", form.preview_html)
         self.assertNothingChanged()
 
     def test_effective_date_after_the_renewal_date(self):

@@ -7,7 +7,7 @@ later is covered too), every ``default_<field>`` of a guarded field, ``tz``,
 by each role that is not an amendment administrator, on each write path, the
 way ``execute_kw`` calls a method (``with_user().with_context()``). Nothing may
 change: not the contract, its lines, its documents, nor an amendment's state.
-The contract is one day past its notice deadline, in the user's timezone.
+The contract is one day past its notice deadline, on its company's day (UTC).
 """
 
 import ast
@@ -28,7 +28,7 @@ ADDON_DIR = Path(__file__).resolve().parent.parent
 ADDON_MODULE = "odoo.addons.aircall_subscription_amendments"
 
 # the running contract renews on 6 January 2025; its deadline is 7 December 2024
-TODAY = date(2024, 12, 8)  # in the users' timezone (Europe/Paris)
+TODAY = date(2024, 12, 8)  # the company's day (UTC), and the users' (Europe/Paris)
 NOW_UTC = "2024-12-08 01:00:00"  # still 7 December 13:00 in Etc/GMT+12
 DEADLINE = date(2024, 12, 7)
 
@@ -42,6 +42,8 @@ GUARDED_FIELDS = {
         "override_reason",
         "subscription_id",
         "name",
+        "amendment_type",
+        "request_date_set",
     ),
     "sale.subscription.amendment.line": (
         "amendment_id",
@@ -58,8 +60,16 @@ GUARDED_FIELDS = {
         "active",
         "date",
         "date_start",
+        "renewal_date",
+        "recurring_next_date",
+        "pricelist_id",
     ),
-    "sale.subscription.line": ("sale_subscription_id", "product_uom_qty"),
+    "sale.subscription.line": (
+        "sale_subscription_id",
+        "product_uom_qty",
+        "price_unit",
+        "discount",
+    ),
 }
 
 _CONTEXT_READS = (
@@ -110,6 +120,13 @@ class TestNoContextKeyGrantsARight(RolesCase):
         cls.closed_stage = cls.env["sale.subscription.stage"].search(
             [("type", "=", "post")], limit=1
         )
+        foreign = cls.env.ref("base.EUR")
+        if foreign == cls.company.currency_id:
+            foreign = cls.env.ref("base.USD")
+        foreign.active = True
+        cls.foreign_pricelist = cls.env["product.pricelist"].create(
+            {"name": "Another currency", "currency_id": foreign.id}
+        )
         # the portal user is the customer's: the portal's request path is theirs
         cls.users["portal"].partner_id.parent_id = cls.partner
         with freeze_time(NOW_UTC):
@@ -150,7 +167,7 @@ class TestNoContextKeyGrantsARight(RolesCase):
         paths = self._paths()
         refused = 0
         with freeze_time(NOW_UTC):
-            self.assertEqual(tools.user_today(self.running), TODAY)
+            self.assertEqual(tools.company_today(self.running.company_id), TODAY)
             self.assertEqual(self.running.notice_deadline, DEADLINE)
             before = self._state()
             for role in ROLES:
@@ -210,6 +227,13 @@ class TestNoContextKeyGrantsARight(RolesCase):
             "date_start": DEADLINE,
             "sale_subscription_id": self.running.id,
             "product_uom_qty": 1,
+            "amendment_type": "upgrade",
+            "request_date_set": True,
+            "renewal_date": date(2000, 1, 1),
+            "recurring_next_date": date(2025, 6, 6),
+            "pricelist_id": self.foreign_pricelist.id,
+            "price_unit": 0.0,
+            "discount": 100.0,
         }
         for fields_ in GUARDED_FIELDS.values():
             for fname in fields_:
@@ -287,6 +311,37 @@ class TestNoContextKeyGrantsARight(RolesCase):
             "write_with_override": lambda env: running.with_env(
                 env
             ).write_with_override({"auto_renew": False}, "the customer asked nicely"),
+            "write a price": lambda env: users_line.with_env(env).write(
+                {"price_unit": 1.0}
+            ),
+            "a discount through the contract": lambda env: running.with_env(env).write(
+                {
+                    "sale_subscription_line_ids": [
+                        Command.update(users_line.id, {"discount": 100.0})
+                    ]
+                }
+            ),
+            "line write_with_override": lambda env: users_line.with_env(
+                env
+            ).write_with_override({"discount": 100.0}, "the customer asked nicely"),
+            "the stored renewal date": lambda env: running.with_env(env).write(
+                {"renewal_date": date(2000, 1, 1)}
+            ),
+            "the stored type": lambda env: self.draft.with_env(env).write(
+                {"amendment_type": "upgrade"}
+            ),
+            "the stage's type": lambda env: running.stage_id.with_env(env).write(
+                {"type": "draft"}
+            ),
+            "the next invoice date": lambda env: running.with_env(env).write(
+                {"recurring_next_date": date(2025, 6, 6)}
+            ),
+            "the template's recurrence": lambda env: running.template_id.with_env(
+                env
+            ).write({"recurring_interval": 2}),
+            "another currency": lambda env: running.with_env(env).write(
+                {"pricelist_id": self.foreign_pricelist.id}
+            ),
             "portal_request_amendment": lambda env: running.with_env(
                 env
             ).portal_request_amendment(
@@ -326,12 +381,28 @@ class TestNoContextKeyGrantsARight(RolesCase):
                     "term_unit",
                     "date",
                     "date_start",
+                    "renewal_date",
+                    "recurring_next_date",
+                    "currency_id",
                 ]
             ),
+            "stage": running.stage_id.type,
+            "recurrence": (
+                running.template_id.recurring_rule_type,
+                running.template_id.recurring_interval,
+            ),
             "lines": sorted(
-                (line.id, line.product_id.id, line.product_uom_qty)
+                (
+                    line.id,
+                    line.product_id.id,
+                    line.product_uom_qty,
+                    line.price_unit,
+                    line.discount,
+                    tuple(line.tax_ids.ids),
+                )
                 for line in running.sale_subscription_line_ids
             ),
+            "draft": (self.draft.amendment_type, self.draft.request_date),
             "amendments": sorted(
                 (amendment.id, amendment.state, amendment.request_date)
                 for amendment in amendments - new_drafts

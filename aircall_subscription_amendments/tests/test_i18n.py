@@ -63,10 +63,10 @@ class TestFrench(WizardCase):
         self.assertEqual(
             str(refusal.exception),
             f"Trop tard pour réduire ou annuler {self.subscription.display_name} : "
-            "ces modifications devaient être soumises au plus tard le 07/12/2024, "
-            "30 jours avant la date de renouvellement du 06/01/2025 (1 jour(s) de "
-            "retard). Le contrat est renouvelé aux conditions actuelles le "
-            "06/01/2025.",
+            "ces modifications devaient être soumises au plus tard à la fin du "
+            "07/12/2024 (UTC), 30 jours avant la date de renouvellement du "
+            "06/01/2025 (1 jour(s) de retard). Le contrat est renouvelé aux "
+            "conditions actuelles le 06/01/2025.",
         )
 
     def test_field_labels_and_selection_values_in_french(self):

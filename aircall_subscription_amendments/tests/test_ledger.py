@@ -49,7 +49,8 @@ class TestLedgerInvariant(SubscriptionCase):
         users = subscription.sale_subscription_line_ids.filtered(
             lambda line: line.product_id == self.product_users
         )
-        users.discount = 12.5  # net 21.875: credits land on half cents
+        # net 21.875: credits land on half cents
+        users.write_with_override({"discount": 12.5}, "negotiated discount")
         # what the contract holds, day by day: product -> [(from, quantity, net price)]
         held = {
             line.product_id: [(start, Decimal(line.product_uom_qty), self._net(line))]

@@ -25,6 +25,8 @@ from odoo.tests import new_test_user
 
 from odoo.addons.account.models.account_move import AccountMove as CoreAccountMove
 
+from .. import tools
+from ..tools import internal
 from .common import SubscriptionCase
 
 JULY, AUGUST = date(2024, 7, 6), date(2024, 8, 6)
@@ -221,7 +223,7 @@ class TestBulkPosting(AccountantCase):
         self.assertFalse(ledger._over_credits())
         # a credit note beyond what its invoice billed (as an earlier version
         # could make one): listed for an accountant, left as it is
-        over = credit_y.copy(
+        over = internal(credit_y, tools.DERIVED_WRITE).copy(
             {
                 "invoice_date": date(2024, 7, 16),
                 "amendment_id": credit_y.amendment_id.id,
@@ -793,8 +795,16 @@ class TestCurrencyChange(AccountantCase):
 
     def test_upgrade_after_a_currency_change(self):
         with freeze_time("2024-07-09"):
-            self.subscription.pricelist_id = self.pricelist_eur
-            self.users_line.price_unit = 12.50  # EUR
+            # the customer moved to EUR: an administrator's change, with a reason
+            self.subscription.write_with_override(
+                {
+                    "pricelist_id": self.pricelist_eur.id,
+                    "sale_subscription_line_ids": [
+                        Command.update(self.users_line.id, {"price_unit": 12.50})
+                    ],
+                },
+                "the customer now pays in EUR",
+            )
         self.assertEqual(self.subscription.currency_id, self.eur)
         amendment = self._apply(
             {self.product_users: 12},

@@ -275,18 +275,18 @@ class LedgerWalkCase(SubscriptionCase):
         self._check_no_document_twice()
 
     def _contract(self, partner, start):
-        subscription = self._start(
-            self._create_subscription(
-                start=start,
-                partner_id=partner.id,
-                lines=[(self.product_users, 10), (self.product_numbers, 4)],
-            )
+        subscription = self._create_subscription(
+            start=start,
+            partner_id=partner.id,
+            lines=[(self.product_users, 10), (self.product_numbers, 4)],
         )
-        subscription.recurring_next_date = start
+        # its terms, before it runs (then only amendments change them)
         users = subscription.sale_subscription_line_ids.filtered(
             lambda line: line.product_id == self.product_users
         )
         users.discount = float(USERS_DISCOUNT)
+        self._start(subscription)
+        subscription.recurring_next_date = start
         billing = Billing(subscription)
         for line in subscription.sale_subscription_line_ids:
             billing.held[line] = int(line.product_uom_qty)

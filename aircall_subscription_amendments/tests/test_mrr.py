@@ -39,6 +39,10 @@ PER_MONTH = {
 }
 
 
+#: an administrator's reason for a direct change that lowers a running contract
+REASON = "negotiated with the customer"
+
+
 class MrrCase(TermsCase):
     @classmethod
     def setUpClass(cls):
@@ -400,11 +404,14 @@ class TestSequences(MrrCase):
             [
                 ("2024-02-01", lambda: users.write({"product_uom_qty": 12})),
                 ("2024-02-02", lambda: users.write({"price_unit": 27.5})),
-                ("2024-02-03", lambda: numbers.write({"discount": 50.0})),
+                (
+                    "2024-02-03",
+                    lambda: numbers.write_with_override({"discount": 50.0}, REASON),
+                ),
                 ("2024-02-04", lambda: numbers.write({"name": "Numbers"})),
                 (
                     "2024-02-05",
-                    lambda: sub.write(
+                    lambda: sub.write_with_override(
                         {
                             "sale_subscription_line_ids": [
                                 Command.create(
@@ -416,10 +423,17 @@ class TestSequences(MrrCase):
                                 ),
                                 Command.update(users.id, {"product_uom_qty": 11}),
                             ]
-                        }
+                        },
+                        REASON,
                     ),
                 ),
-                ("2024-02-06", lambda: numbers.unlink()),
+                (
+                    "2024-02-06",
+                    lambda: sub.write_with_override(
+                        {"sale_subscription_line_ids": [Command.delete(numbers.id)]},
+                        REASON,
+                    ),
+                ),
             ],
         )
         self.assertEqual(
@@ -468,7 +482,18 @@ class TestSequences(MrrCase):
                 ),
                 ("2024-04-01", lambda: sub.write({"active": False})),
                 ("2024-04-02", lambda: sub.write({"active": True})),
-                ("2024-05-01", lambda: sub.sale_subscription_line_ids.unlink()),
+                (
+                    "2024-05-01",
+                    lambda: sub.write_with_override(
+                        {
+                            "sale_subscription_line_ids": [
+                                Command.delete(line.id)
+                                for line in sub.sale_subscription_line_ids
+                            ]
+                        },
+                        REASON,
+                    ),
+                ),
                 # closed at 0: nothing to record
                 ("2024-06-01", lambda: sub.close_subscription()),
                 # reopened at 0, then given lines: revenue again, an expansion
@@ -517,8 +542,9 @@ class TestSequences(MrrCase):
                 # 75.00 a quarter → 25.00; a year → 6.25; every 2 weeks → 162.50
                 (
                     "2024-02-01",
-                    lambda: template.write(
-                        {"recurring_rule_type": "years", "recurring_interval": 1}
+                    lambda: template.write_with_override(
+                        {"recurring_rule_type": "years", "recurring_interval": 1},
+                        REASON,
                     ),
                 ),
                 (
@@ -530,9 +556,14 @@ class TestSequences(MrrCase):
                 # a tax included in the price: the MRR is without it
                 (
                     "2024-04-01",
-                    lambda: users.write({"tax_ids": [Command.set(included.ids)]}),
+                    lambda: users.write_with_override(
+                        {"tax_ids": [Command.set(included.ids)]}, REASON
+                    ),
                 ),
-                ("2024-05-01", lambda: users.write({"discount": 12.5})),
+                (
+                    "2024-05-01",
+                    lambda: users.write_with_override({"discount": 12.5}, REASON),
+                ),
             ],
         )
         self.assertEqual(
@@ -583,7 +614,12 @@ class TestSequences(MrrCase):
         rows = self._run(
             sub,
             [
-                ("2024-02-01", lambda: sub.write({"pricelist_id": pricelist.id})),
+                (
+                    "2024-02-01",
+                    lambda: sub.write_with_override(
+                        {"pricelist_id": pricelist.id}, REASON
+                    ),
+                ),
                 (
                     "2024-03-01",
                     lambda: self._amend(sub, {self.product_users: 8}).action_apply(),

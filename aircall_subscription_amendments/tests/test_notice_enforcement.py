@@ -44,7 +44,9 @@ class TestNoticeRule(WizardCase):
         with self.assertRaises(UserError) as refusal:
             self._create_and_apply({self.product_users: 6})
         message = str(refusal.exception)
-        self.assertIn(f"submitted by {self._day(date(2024, 12, 7))}", message)
+        self.assertIn(
+            f"submitted by the end of {self._day(date(2024, 12, 7))} (UTC)", message
+        )
         self.assertIn(f"renewal date {self._day(date(2025, 1, 6))}", message)
         self.assertIn("1 day(s) late", message)
         self.assertIn(
@@ -278,16 +280,27 @@ class TestRunningContractGuards(WizardCase):
         self.assertEqual(len(self.subscription.sale_subscription_line_ids), 2)
 
     @freeze_time("2024-11-20")
-    def test_prices_computes_and_invoicing_stay_free(self):
+    def test_descriptions_and_invoicing_stay_free_prices_do_not(self):
         line = self.users_line.with_user(self.manager)
-        line.write({"price_unit": 24.0, "name": "Users (seats)"})
+        line.write({"name": "Users (seats)"})
         line.product_uom_qty = 10  # unchanged value: not an edit
-        self.assertEqual(line.price_unit, 24.0)
+        line.price_unit = 25.0  # likewise
+        # a price, a discount or taxes are what the customer pays: amendments only
+        for vals in (
+            {"price_unit": 24.0},
+            {"price_unit": 26.0},
+            {"discount": 10.0},
+            {"tax_ids": [Command.clear()]},
+        ):
+            with self.assertRaisesRegex(UserError, "only through an amendment"):
+                line.write(vals)
+        self.assertEqual((line.price_unit, line.discount), (25.0, 0.0))
+        self.assertEqual(line.name, "Users (seats)")
         invoice = self._invoice_period(
             self.subscription.with_user(self.manager), date(2025, 1, 6), post=False
         )
         self.assertEqual(len(invoice.invoice_line_ids), 2)
-        self.assertAlmostEqual(invoice.amount_untaxed, 10 * 24.0 + 3 * 6.0)
+        self.assertAlmostEqual(invoice.amount_untaxed, 10 * 25.0 + 3 * 6.0)
 
     @freeze_time("2024-11-20")
     def test_administrator_edits_directly_and_it_is_logged(self):
@@ -296,7 +309,7 @@ class TestRunningContractGuards(WizardCase):
         body = self.subscription.message_ids[0].body
         self.assertIn("changed directly by", body)
         self.assertIn(self.admin.name, body)
-        self.assertIn("Users: 10 → 12", body)
+        self.assertIn("Users: 10 × $&nbsp;25.00 → 12 × $&nbsp;25.00", body)
 
     def test_lines_of_contracts_without_term_or_not_started_stay_editable(self):
         no_term = self._start(self._create_subscription(term_interval=0))

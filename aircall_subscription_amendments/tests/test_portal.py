@@ -95,20 +95,24 @@ class TestPortalRequests(PortalCase):
         # upgrades are accepted at any time
         self.assertEqual(self._request({self.product_users: 12}).state, "requested")
 
-    def test_request_date_is_the_day_in_the_customers_timezone(self):
-        # 23:30 in UTC on the deadline day is 00:30 on 8 December in Paris
+    def test_request_date_is_the_day_in_the_companys_timezone(self):
+        # 23:30 in UTC on the deadline day: 00:30 on 8 December in Paris
         with freeze_time("2024-12-07 23:30:00"):
-            with self.assertRaisesRegex(UserError, "Too late"):
+            self.company.amendment_timezone = "Europe/Paris"
+            with self.assertRaisesRegex(UserError, r"Too late.*\(Europe/Paris\)"):
                 self._request({self.product_users: 6})
-            # whatever timezone the call claims
-            with self.assertRaisesRegex(UserError, "Too late"):
-                self.subscription.with_user(self.customer_user).with_context(
-                    tz="Etc/GMT+12"
-                ).portal_request_amendment(
-                    self._request_values(self.subscription, {self.product_users: 6})
-                )
-            # without a timezone: UTC, still the 7th
-            self.customer_user.tz = False
+            # whatever timezone the customer has, or the call claims
+            for user_tz, context_tz in (("Etc/GMT+12", "Etc/GMT+12"), (False, None)):
+                self.customer_user.tz = user_tz
+                with self.assertRaisesRegex(UserError, "Too late"):
+                    self.subscription.with_user(self.customer_user).with_context(
+                        tz=context_tz
+                    ).portal_request_amendment(
+                        self._request_values(self.subscription, {self.product_users: 6})
+                    )
+            # the company counts in UTC: still the 7th, for a customer in Paris too
+            self.company.amendment_timezone = "UTC"
+            self.customer_user.tz = "Europe/Paris"
             request = self._request({self.product_users: 6})
         self.assertEqual(request.request_date, date(2024, 12, 7))
 
@@ -209,7 +213,9 @@ class TestPortalRequests(PortalCase):
     def test_confirming_fails_if_the_lines_changed_since_the_request(self):
         request = self._request({self.product_users: 6})
         admin = self.users["amendment admin"]
-        self.users_line.with_user(admin).product_uom_qty = 8
+        self.users_line.with_user(admin).write_with_override(
+            {"product_uom_qty": 8}, "the customer called"
+        )
         with self.assertRaisesRegex(UserError, "changed since this amendment"):
             request.with_user(self.manager).action_apply()
         self.assertEqual(request.state, "requested")

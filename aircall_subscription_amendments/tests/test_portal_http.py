@@ -28,9 +28,7 @@ class PortalHttpCase(LiveServerCase, PortalCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.today = tools.user_today(
-            cls.env["sale.subscription"].with_user(cls.manager)
-        )
+        cls.today = tools.company_today(cls.company)
         cls.product_users.name = "Tour users"
         cls.subscription = cls._customer_subscription(
             start=cls.today - relativedelta(months=3)

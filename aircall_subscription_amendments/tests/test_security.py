@@ -10,7 +10,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user
 
 from .test_terms import TermsCase
@@ -98,8 +98,11 @@ class TestGroups(TermsCase):
         # a draft is the account manager's to prepare
         self.draft.with_user(self.account_manager).write({"term_interval": 24})
         self.assertEqual(self.draft.term_interval, 24)
-        # the administrator may
-        self.running.with_user(self.amendment_admin).write({"term_interval": 24})
+        # the administrator may, with a reason: it moves the renewal date
+        admin = self.running.with_user(self.amendment_admin)
+        with self.assertRaisesRegex(UserError, "renewal date moves"):
+            admin.write({"term_interval": 24})
+        admin.write_with_override({"term_interval": 24}, "a two-year commitment")
         self.assertEqual(self.running.term_interval, 24)
 
     def test_dates_of_a_running_contract_with_a_term_are_for_administrators(self):
@@ -143,6 +146,11 @@ class TestGroups(TermsCase):
     def test_other_fields_stay_writable_by_account_managers(self):
         self.running.with_user(self.account_manager).write({"description": "Hi"})
         self.assertEqual(self.running.description, "Hi")
+        # not the next invoice date: subscription_oca's invoicing moves it
+        with self.assertRaisesRegex(UserError, "next invoice date moves"):
+            self.running.with_user(self.account_manager).write(
+                {"recurring_next_date": date(2099, 1, 1)}
+            )
         with freeze_time("2024-03-01"):
             self.draft.with_user(self.account_manager).action_start_subscription()
         self.assertTrue(self.draft.in_progress)

@@ -1,9 +1,16 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import models
 
+from ..tools import DERIVED_WRITE, internal
+
 
 class AccountMoveReversal(models.TransientModel):
     _inherit = "account.move.reversal"
+
+    def modify_moves(self):
+        # the new invoice gets the billed period: the addon's own bookkeeping,
+        # which no client writes (``_modify_default_reverse_values``)
+        return super(AccountMoveReversal, internal(self, DERIVED_WRITE)).modify_moves()
 
     def _modify_default_reverse_values(self, origin_move):
         """Reverse and create a new invoice: the new one bills the same period.

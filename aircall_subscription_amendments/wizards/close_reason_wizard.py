@@ -1,12 +1,13 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
 
-from ..tools import CANCELLATION_CHECKED, internal
+from ..tools import OVERRIDE, Override
 
 
 class CloseReasonWizard(models.TransientModel):
     """subscription_oca's "Close subscription": closing a running contract is a
-    cancellation, so it obeys the notice period (checked by the subscription)."""
+    cancellation, so it obeys the notice period (the subscription's invariant
+    judges it, sale_subscription_invariant.py)."""
 
     _inherit = "close.reason.wizard"
 
@@ -16,14 +17,8 @@ class CloseReasonWizard(models.TransientModel):
     )
 
     def button_confirm(self):
-        subscription = self.env["sale.subscription"].browse(
-            self.env.context["active_id"]
-        )
-        # the cancellation checked here, with the reason, for the contract that
-        # subscription_oca's button closes
-        subscription._ensure_not_stopped_late(
-            {"in_progress": False}, self.override_reason
-        )
-        return super(
-            CloseReasonWizard, internal(self, CANCELLATION_CHECKED)
-        ).button_confirm()
+        wizard = self
+        if self.override_reason:
+            # the reason reaches the close subscription_oca's button makes
+            wizard = self.with_context(**{OVERRIDE: Override(self.override_reason)})
+        return super(CloseReasonWizard, wizard).button_confirm()

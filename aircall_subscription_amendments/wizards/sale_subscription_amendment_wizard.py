@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 
-from ..tools import user_today
+from ..tools import rule_today
 
 
 class SaleSubscriptionAmendmentWizard(models.TransientModel):
@@ -34,7 +34,7 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
     )
     effective_date = fields.Date(
         required=True,
-        default=lambda self: user_today(self),
+        default=lambda self: rule_today(self),
         help="The first day the change applies; a later day schedules it.",
     )
     cancel_renewal = fields.Boolean(
@@ -94,7 +94,8 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
             dates = amendments.new(
                 {
                     "subscription_id": wizard.subscription_id.id,
-                    "request_date": wizard.request_date or user_today(self),
+                    "request_date": wizard.request_date
+                    or rule_today(self, wizard.subscription_id.company_id),
                 }
             )
             wizard.renewal_date = dates.renewal_date

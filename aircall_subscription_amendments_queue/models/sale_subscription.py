@@ -8,7 +8,6 @@ from odoo import api, fields, models
 from odoo.addons.aircall_subscription_amendments.models.sale_subscription_cron import (
     CRON_BATCH,
 )
-from odoo.addons.aircall_subscription_amendments.tools import user_today
 
 from .sale_subscription_amendment_bulk import MAX_RETRIES
 
@@ -33,8 +32,9 @@ class SaleSubscription(models.Model):
         """
         if not self.env.context.get("ir_cron_progress_id"):
             return super().cron_subscription_management()
-        today = user_today(self)
-        late = (
+        work = self._cron_work()
+        first_day = min((today for today, _due in work), default=None)
+        late = first_day and (
             self.env["queue.job"]
             .sudo()
             .search_count(
@@ -42,7 +42,7 @@ class SaleSubscription(models.Model):
                     ("model_name", "=", self._name),
                     ("method_name", "=", "_cron_run_job"),
                     ("state", "in", WAITING),
-                    ("date_created", "<", fields.Datetime.to_datetime(today)),
+                    ("date_created", "<", fields.Datetime.to_datetime(first_day)),
                 ]
             )
         )
@@ -50,22 +50,24 @@ class SaleSubscription(models.Model):
             _logger.error(
                 "Daily subscription run of %s not enqueued: %s job(s) of an earlier "
                 "day still wait (see Queue / Jobs)",
-                today,
+                first_day,
                 late,
             )
             return True
-        due = self._cron_due(today)
-        for start in range(0, len(due), CRON_BATCH):
-            chunk = due[start : start + CRON_BATCH]
-            chunk.with_delay(
-                description=self.env._(
-                    "Daily subscription run of %(day)s: %(count)s contract(s)",
-                    day=today,
-                    count=len(chunk),
-                ),
-                max_retries=MAX_RETRIES,
-                identity_key=f"aircall-daily-run-{today}-{chunk.ids[0]}-{len(chunk)}",
-            )._cron_run_job(today)
+        for today, due in work:
+            for start in range(0, len(due), CRON_BATCH):
+                chunk = due[start : start + CRON_BATCH]
+                chunk.with_delay(
+                    description=self.env._(
+                        "Daily subscription run of %(day)s: %(count)s contract(s)",
+                        day=today,
+                        count=len(chunk),
+                    ),
+                    max_retries=MAX_RETRIES,
+                    identity_key=(
+                        f"aircall-daily-run-{today}-{chunk.ids[0]}-{len(chunk)}"
+                    ),
+                )._cron_run_job(today)
         return True
 
     def _cron_run_job(self, today):
@@ -76,7 +78,7 @@ class SaleSubscription(models.Model):
         queue, as when the scheduler runs the cron (its server action turns
         ``mail_notify_force_send`` off): a job does not wait for an SMTP server
         once per e-mail."""
-        self.filtered_domain(self._cron_due_domain(today)).with_context(
-            mail_notify_force_send=False
-        )._cron_run(today)
+        self.filtered_domain(
+            self._cron_due_domain(today, self.company_id)
+        ).with_context(mail_notify_force_send=False)._cron_run(today)
         return True

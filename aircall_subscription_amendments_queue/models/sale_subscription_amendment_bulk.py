@@ -21,7 +21,8 @@ from odoo.tools.misc import format_date
 from odoo.addons.aircall_subscription_amendments import rules
 from odoo.addons.aircall_subscription_amendments.tools import (
     ConcurrentAmendmentError,
-    user_today,
+    company_today,
+    rule_today,
 )
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -66,7 +67,7 @@ class SaleSubscriptionAmendmentBulk(models.Model):
     subscription_count = fields.Integer(compute="_compute_counts")
     effective_date = fields.Date(
         required=True,
-        default=lambda self: user_today(self),
+        default=lambda self: rule_today(self),
         help="The first day the change applies, on every contract.",
     )
     operation_ids = fields.One2many(
@@ -222,9 +223,10 @@ class SaleSubscriptionAmendmentBulk(models.Model):
             ],
         }
 
-    def _forecast(self, subscription, today):
-        """What confirming would do to ``subscription``: (kind, accepted), kind
-        None when it changes nothing."""
+    def _forecast(self, subscription, today=None):
+        """What confirming would do to ``subscription`` on ``today`` (by
+        default, its company's day): (kind, accepted), kind None when it
+        changes nothing."""
         values = self._amendment_values(subscription)
         old, new = {}, {}
         for line in subscription.sale_subscription_line_ids:
@@ -235,6 +237,7 @@ class SaleSubscriptionAmendmentBulk(models.Model):
         kind = rules.classify(old, new, values["cancel_renewal"])
         if kind is rules.AmendmentKind.NOOP:
             return None, False
+        today = today or company_today(subscription.company_id)
         return kind, subscription._notice_decision(kind, today).accepted
 
     @api.depends(
@@ -245,18 +248,15 @@ class SaleSubscriptionAmendmentBulk(models.Model):
         "operation_ids.quantity",
     )
     def _compute_preview_html(self):
-        today = user_today(self)
         for bulk in self:
             rows = []
             for operation in bulk.operation_ids:
                 touched = bulk.subscription_ids.filtered(operation._touches)
                 refused = sum(
-                    1
-                    for subscription in touched
-                    if not bulk._forecast(subscription, today)[1]
+                    1 for subscription in touched if not bulk._forecast(subscription)[1]
                 )
                 rows.append((operation._summary(), len(touched), refused))
-            forecasts = [bulk._forecast(sub, today) for sub in bulk.subscription_ids]
+            forecasts = [bulk._forecast(sub) for sub in bulk.subscription_ids]
             summary = self.env._(
                 "Effective %(date)s: %(changed)s of the %(total)s contract(s) change; "
                 "the notice rule refuses %(refused)s of them.",
@@ -372,7 +372,7 @@ class SaleSubscriptionAmendmentBulk(models.Model):
         unexpected errors propagate."""
         try:
             with self.env.cr.savepoint():
-                if self._forecast(subscription, user_today(self))[0] is None:
+                if self._forecast(subscription)[0] is None:
                     self._record(subscription, "unchanged")
                     return
                 amendment = self.env["sale.subscription.amendment"].create_and_apply(
