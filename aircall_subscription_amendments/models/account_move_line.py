@@ -32,6 +32,37 @@ class AccountMoveLine(models.Model):
         copy=True,
         help="The line that makes an amendment document exact to the cent.",
     )
+    # named as OCA subscription_oca names them on invoice lines in its later
+    # versions, not deferred_start_date/deferred_end_date: those are Odoo
+    # Enterprise's deferred revenue fields, which post deferral entries
+    subscription_period_start = fields.Date(
+        string="Period from",
+        readonly=True,
+        copy=True,
+        help="The first day this line bills or credits: the billed period's start, "
+        "or an amendment's effective date.",
+    )
+    subscription_period_end = fields.Date(
+        string="Period until",
+        readonly=True,
+        copy=True,
+        help="The last day this line bills or credits.",
+    )
+
+    def _stamp_subscription_period(self, start, end):
+        """Record on these lines (their product lines) that they bill the days
+        from ``start`` to ``end``, both included."""
+        self.filtered(lambda line: line.display_type == "product").write(
+            {"subscription_period_start": start, "subscription_period_end": end}
+        )
+
+    def _einvoice_period(self):
+        """(first day, last day) this line bills or credits, for its e-invoice
+        (BG-26), or None."""
+        self.ensure_one()
+        if not (self.subscription_period_start and self.subscription_period_end):
+            return None
+        return self.subscription_period_start, self.subscription_period_end
 
     def _link_subscription_lines(self, subscription_lines):
         """Link invoice lines without a subscription line to the one they bill.
