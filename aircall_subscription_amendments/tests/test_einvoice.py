@@ -93,6 +93,25 @@ class TestArticleCreditNote(EInvoiceCase):
             (date(2024, 7, 6), date(2024, 8, 5)),
         )
 
+    def test_documents_made_before_get_the_same_periods(self):
+        """Upgrading fills the lines of earlier documents as the amendment path
+        and the stamp fill them."""
+        lines = (self.invoice | self.credit_note).invoice_line_ids
+        expected = lines.read(["subscription_period_start", "subscription_period_end"])
+        self.env.cr.execute(
+            "UPDATE account_move_line SET subscription_period_start = NULL, "
+            "subscription_period_end = NULL WHERE id = ANY(%s)",
+            [lines.ids],
+        )
+        lines.invalidate_recordset()
+        self.assertFalse(any(lines.mapped("subscription_period_start")))
+        lines._fill_subscription_periods()
+        lines.invalidate_recordset()
+        self.assertEqual(
+            lines.read(["subscription_period_start", "subscription_period_end"]),
+            expected,
+        )
+
     def test_cii_names_the_corrected_invoice_and_the_periods(self):
         settlement = "//ram:ApplicableHeaderTradeSettlement"
         reference = f"{settlement}/ram:InvoiceReferencedDocument"
