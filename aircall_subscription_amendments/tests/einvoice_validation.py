@@ -13,6 +13,7 @@ fatal unless the rule flags it ``warning``.
 
 import importlib.util
 import os
+import resource
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -74,6 +75,33 @@ def missing_tools():
     if importlib.util.find_spec("saxonche") is None:
         return "saxonche is not installed (requirements-dev.txt)"
     return None
+
+
+#: the address space SaxonC's GraalVM isolate reserves when it starts (32 GiB,
+#: measured: it starts under a limit of 33 GiB, not of 32), with some margin
+SAXON_ADDRESS_SPACE = 40 * 1024**3
+
+
+def _allow_saxon_address_space():
+    """Let this process reserve the address space Saxon needs.
+
+    Odoo's server, started in process by the tests (pytest-odoo's
+    ``--odoo-http``), limits the process's address space to
+    ``limit_memory_hard`` (RLIMIT_AS, 2.5 GiB by default); under it, SaxonC
+    cannot start and ends the whole process (``graal_create_isolate error``,
+    exit code 2). The soft limit is raised to the hard one (unlimited unless
+    someone set it), in this process only: a test process that validates
+    e-invoices runs without Odoo's memory guard. Raises when the hard limit
+    is too low, rather than letting Saxon end the process."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY or soft >= SAXON_ADDRESS_SPACE:
+        return
+    if hard != resource.RLIM_INFINITY and hard < SAXON_ADDRESS_SPACE:
+        raise RuntimeError(
+            f"saxonche needs {SAXON_ADDRESS_SPACE // 1024**3} GiB of address "
+            f"space; the hard RLIMIT_AS of this process is {hard // 1024**2} MiB"
+        )
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
 
 @dataclass(frozen=True)
@@ -151,6 +179,7 @@ class Validator:
         self.folder = rules_dir()
         if Validator._processor is None:
             # one Saxon processor per process
+            _allow_saxon_address_space()
             Validator._processor = PySaxonProcessor(license=False)
         self._compiler = Validator._processor.new_xslt30_processor()
         self._executables = {}
