@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more for developers.
-.PHONY: demo test setup bench e2e lint clean i18n
+.PHONY: demo test setup bench e2e lint clean i18n validate-einvoice
 
 demo:   ## set everything up and start Odoo with the demo database
 	bash scripts/demo.sh
@@ -24,3 +24,6 @@ clean:
 
 i18n:   ## regenerate the .pot from the module and merge it into fr.po
 	bash scripts/i18n.sh
+
+validate-einvoice:  ## check a posted move's Factur-X and UBL: make validate-einvoice MOVE=<id> [DB=aircall_demo]
+	bash scripts/validate_einvoice.sh "$(MOVE)" "$(DB)"

@@ -9,7 +9,13 @@
     "author": "Aircall",
     "license": "AGPL-3",
     "development_status": "Alpha",
-    "depends": ["account", "portal", "sale_management", "subscription_oca"],
+    "depends": [
+        "account",
+        "account_edi_ubl_cii",
+        "portal",
+        "sale_management",
+        "subscription_oca",
+    ],
     "external_dependencies": {"python": ["python-dateutil"]},
     "data": [
         "security/security.xml",
@@ -17,6 +23,7 @@
         "data/sale_subscription_amendment_data.xml",
         "data/mail_activity_data.xml",
         "data/mail_template_data.xml",
+        "data/account_edi_cii_templates.xml",
         "wizards/sale_subscription_amendment_wizard_views.xml",
         "wizards/sale_subscription_amendment_refuse_wizard_views.xml",
         "views/sale_subscription_amendment_views.xml",

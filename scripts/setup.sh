@@ -29,7 +29,12 @@ quietly() {
 dev_stamp="$VENV/.stamp-dev-$(sha1sum "$ROOT/requirements-dev.txt" | cut -c1-12)"
 if [ ! -f "$dev_stamp" ]; then
     say "Installing test tools"
-    quietly "${PIP[@]}" -r "$ROOT/requirements-dev.txt"
+    # the lines marked `# no-deps` are installed without their dependencies
+    { grep -v '# no-deps' "$ROOT/requirements-dev.txt" || true; } >"$CACHE/requirements-dev.txt"
+    { grep '# no-deps' "$ROOT/requirements-dev.txt" || true; } | sed 's/#.*//' \
+        >"$CACHE/requirements-dev-nodeps.txt"
+    quietly "${PIP[@]}" -r "$CACHE/requirements-dev.txt"
+    quietly "${PIP[@]}" --no-deps -r "$CACHE/requirements-dev-nodeps.txt"
     touch "$dev_stamp"
 fi
 

@@ -1,6 +1,9 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from . import (
+    account_edi_xml_cii,
+    account_edi_xml_ubl_bis3,
     account_move,
+    account_move_einvoice,
     account_move_line,
     res_company,
     res_config_settings,

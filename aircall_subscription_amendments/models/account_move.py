@@ -391,6 +391,8 @@ class AccountMove(models.Model):
             "discount": 0.0,
             "subscription_line_id": sub_line.id,
             "subscription_price_unit": float(line.price_unit),
+            "subscription_period_start": line.since or line.period_start,
+            "subscription_period_end": line.period_end,
             "tax_ids": [Command.set(taxes.ids)],
             **accounting,
         }
@@ -403,6 +405,9 @@ class AccountMove(models.Model):
             price_unit=float(line.rounding),
             subscription_price_unit=0.0,
             subscription_rounding=True,
+            # the cents of the whole document: its period
+            subscription_period_start=self.subscription_period_start,
+            subscription_period_end=self.subscription_period_end,
             tax_ids=[
                 Command.set(taxes.filtered(lambda tax: tax.amount_type != "fixed").ids)
             ],

@@ -1,6 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
-from odoo.tools import float_compare
+from odoo.tools import SQL, float_compare
+from odoo.tools.sql import column_exists, table_exists
 
 from .. import rules
 from ..tools import DERIVED_WRITE, ensure_no_derived_values, internal
@@ -33,6 +34,93 @@ class AccountMoveLine(models.Model):
         copy=True,
         help="The line that makes an amendment document exact to the cent.",
     )
+    # named as OCA subscription_oca names them on invoice lines in its later
+    # versions, not deferred_start_date/deferred_end_date: those are Odoo
+    # Enterprise's deferred revenue fields, which post deferral entries
+    subscription_period_start = fields.Date(
+        string="Period from",
+        readonly=True,
+        copy=True,
+        help="The first day this line bills or credits: the billed period's start, "
+        "or an amendment's effective date.",
+    )
+    subscription_period_end = fields.Date(
+        string="Period until",
+        readonly=True,
+        copy=True,
+        help="The last day this line bills or credits.",
+    )
+
+    def _auto_init(self):
+        """The periods of the documents made before the lines had them, filled
+        once, when the columns are created (installing, or upgrading to this
+        version)."""
+        new = not column_exists(self.env.cr, self._table, "subscription_period_start")
+        result = super()._auto_init()
+        # a fresh install has no stamped document yet (nor, maybe, the tables)
+        if (
+            new
+            and table_exists(self.env.cr, "sale_subscription_amendment")
+            and column_exists(
+                self.env.cr, "account_move", "subscription_period_next_start"
+            )
+        ):
+            self._fill_subscription_periods()
+        return result
+
+    def _fill_subscription_periods(self):
+        """Each product line of a stamped document gets its period, as the
+        amendment path and the stamp would have given it: the billed period;
+        for an amendment's document, from its effective date (or the day the
+        document it corrects bills from, if later), its rounding lines the
+        billed period."""
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move_line line
+                   SET subscription_period_start = CASE
+                           WHEN amendment.id IS NULL OR line.subscription_rounding
+                           THEN move.subscription_period_start
+                           ELSE GREATEST(
+                               move.subscription_period_start,
+                               amendment.effective_date,
+                               corrected_amendment.effective_date
+                           )
+                       END,
+                       subscription_period_end =
+                           move.subscription_period_next_start - 1
+                  FROM account_move move
+             LEFT JOIN sale_subscription_amendment amendment
+                    ON amendment.id = move.amendment_id
+             LEFT JOIN account_move corrected
+                    ON corrected.id = move.reversed_entry_id
+             LEFT JOIN sale_subscription_amendment corrected_amendment
+                    ON corrected_amendment.id = corrected.amendment_id
+                 WHERE line.move_id = move.id
+                   AND line.display_type = 'product'
+                   AND line.subscription_period_start IS NULL
+                   AND move.subscription_period_start IS NOT NULL
+                   AND move.subscription_period_next_start IS NOT NULL
+                """
+            )
+        )
+
+    def _stamp_subscription_period(self, start, end):
+        """Record on these lines (their product lines) that they bill the days
+        from ``start`` to ``end``, both included."""
+        lines = self.filtered(lambda line: line.display_type == "product")
+        # the addon's bookkeeping: set once, never a client's
+        internal(lines, DERIVED_WRITE).write(
+            {"subscription_period_start": start, "subscription_period_end": end}
+        )
+
+    def _einvoice_period(self):
+        """(first day, last day) this line bills or credits, for its e-invoice
+        (BG-26), or None."""
+        self.ensure_one()
+        if not (self.subscription_period_start and self.subscription_period_end):
+            return None
+        return self.subscription_period_start, self.subscription_period_end
 
     @api.model_create_multi
     def create(self, vals_list):

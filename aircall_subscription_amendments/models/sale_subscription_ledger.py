@@ -220,6 +220,9 @@ class SaleSubscriptionLedger(models.AbstractModel):
             move.invoice_line_ids._link_subscription_lines(
                 subscription.sale_subscription_line_ids
             )
+        moves.invoice_line_ids._stamp_subscription_period(
+            start, fields.Date.subtract(next_start, days=1)
+        )
 
     @api.model
     def _recurrence_periods(self, subscription, invoices):

@@ -10,6 +10,7 @@ from . import (
     test_concurrency,
     test_context_keys,
     test_cron_batches,
+    test_einvoice,
     test_i18n,
     test_install,
     test_ledger,
