@@ -192,13 +192,26 @@ class AccountMoveLine(models.Model):
             rules.to_decimal(self.price_unit), rules.to_decimal(self.discount)
         )
 
-    def _amendment_full_price(self):
+    def _amendment_full_price(self, ours=True):
         """The net unit price for the whole period this line bills: an
-        amendment document's own record of it, else its net unit price."""
+        amendment document's own record of it (``ours``: the line is of one),
+        else its net unit price."""
         self.ensure_one()
-        if self.subscription_price_unit:
+        if ours and self.subscription_price_unit:
             return rules.to_decimal(self.subscription_price_unit)
         return self._amendment_net_price()
+
+    def _removes_units(self, credit):
+        """Whether this line of ``credit`` (a credit note, or the reversal of
+        ``credit``) takes units off what the document billed: only the units
+        lines of an amendment's own credit notes do; any other credit is an
+        amount (a goodwill gesture removes no unit)."""
+        self.ensure_one()
+        return bool(
+            credit.amendment_id
+            and self.subscription_price_unit
+            and not self.subscription_rounding
+        )
 
     def _amendment_net_amount(self):
         """quantity × net unit price, rounded to the currency as a line total

@@ -36,16 +36,19 @@ class ResConfigSettings(models.TransientModel):
             raise AccessError(
                 self.env._("Only a subscription-amendment administrator may do this.")
             )
-        unknown, over = self.env["sale.subscription.ledger"]._adopt()
-        if not (unknown or over):
+        ledger = self.env["sale.subscription.ledger"]
+        unknown, over = ledger._adopt()
+        orphans = ledger._orphaned_corrections()
+        if not (unknown or over or orphans):
             return {
                 "type": "ir.actions.client",
                 "tag": "display_notification",
                 "params": {
                     "type": "success",
                     "message": self.env._(
-                        "Every subscription invoice has its billed period, and no "
-                        "credit note exceeds what its invoice billed."
+                        "Every subscription invoice has its billed period, no "
+                        "credit note exceeds what its invoice billed, and no posted "
+                        "amendment document corrects a cancelled invoice."
                     ),
                 },
             }
@@ -55,11 +58,12 @@ class ResConfigSettings(models.TransientModel):
             "res_model": "account.move",
             "view_mode": "list,form",
             "views": [(False, "list"), (False, "form")],
-            "domain": [("id", "in", (unknown | over).ids)],
+            "domain": [("id", "in", (unknown | over | orphans).ids)],
             "context": {"create": False},
             "help": self.env._(
                 "Invoices whose billed period could not be told (stamp them by "
-                "hand), and amendment credit notes beyond what their invoice billed "
-                "(reverse them)."
+                "hand), credit notes that together exceed what their invoice billed, "
+                "and posted amendment documents of a cancelled invoice (reverse "
+                "them)."
             ),
         }

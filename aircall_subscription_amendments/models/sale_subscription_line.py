@@ -63,9 +63,28 @@ class SaleSubscriptionLine(models.Model):
                 )
 
     def _prepare_account_move_line(self):
+        """subscription_oca's invoice line, linked to this line, on the income
+        account the fiscal position maps (the contract's, else the partner's,
+        as an invoice made by hand finds it): subscription_oca passes the
+        product's own."""
         values = super()._prepare_account_move_line()
         values["subscription_line_id"] = self.id
+        account = self.env["account.account"].browse(values.get("account_id"))
+        fiscal_position = self._invoice_fiscal_position()
+        if account and fiscal_position:
+            values["account_id"] = fiscal_position.map_account(account).id
         return values
+
+    def _invoice_fiscal_position(self):
+        """The fiscal position of this line's invoices: the contract's, else
+        the one its partner gets in the contract's company."""
+        self.ensure_one()
+        subscription = self.sale_subscription_id
+        return subscription.fiscal_position_id or self.env[
+            "account.fiscal.position"
+        ].with_company(subscription.company_id)._get_fiscal_position(
+            subscription.partner_id
+        )
 
     def _rule_line(self, quantity=None):
         """This line as the rules see it (optionally with another quantity)."""
