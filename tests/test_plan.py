@@ -699,3 +699,33 @@ def test_per_line_roundings_would_be_a_cent_off_globally():
     rounded globally, is 0.01 away."""
     per_line = _three_discounted_lines(False)
     assert _document_total(per_line.credit_lines, True) == Decimal("58.01")
+
+
+def test_a_half_cent_drift_down_needs_no_correction():
+    """Rounding globally, lines whose cents drift by exactly −½ cent already
+    round to their amounts: no correction (a correction would overshoot)."""
+    # 5 × 19.61 at 10 % = 88.245 (88.25 per line); the plan: 5 × 22.50 ×
+    # 0.9 × 27/31 = 88.1854… → 88.19, the rounding line −0.06
+    plan = make_plan(
+        [Line(1, "u", Decimal(10), Decimal("22.52"), Decimal(10))],
+        [Line(1, "u", Decimal(5), Decimal("22.52"), Decimal(10))],
+        date(2024, 7, 10),
+        [
+            BilledPeriod(
+                "inv",
+                date(2024, 7, 6),
+                date(2024, 8, 6),
+                lines=(
+                    InvoicedLine(
+                        1, Decimal("20.268"), Decimal(10), None, "l", Decimal(10)
+                    ),
+                ),
+            )
+        ],
+        request_date=date(2024, 7, 10),
+        contract_start=date(2024, 1, 6),
+        renewal_date=date(2025, 1, 6),
+        round_globally=True,
+    )
+    for round_globally in (False, True):
+        assert _document_total(plan.credit_lines, round_globally) == plan.total_credit

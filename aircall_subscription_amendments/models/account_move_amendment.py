@@ -248,7 +248,8 @@ class AccountMove(models.Model):
     def _amendment_line_accounting(self, line, sub_line):
         """(taxes, {account, unit, analytics}) of a document line: the billed
         line's; for units no document billed yet (an upgrade), the
-        subscription line's, in this document's company."""
+        subscription line's, in this document's company, on the income
+        account this document's fiscal position maps (the header's)."""
         source = self.env["account.move.line"].sudo().browse(line.source_ref or [])
         if source:
             return source.tax_ids, {
@@ -256,7 +257,15 @@ class AccountMove(models.Model):
                 "product_uom_id": source.product_uom_id.id,
                 "analytic_distribution": source.analytic_distribution,
             }
-        base = sub_line.with_company(self.company_id)._prepare_account_move_line()
+        sub_line = sub_line.with_company(self.company_id)
+        base = sub_line._prepare_account_move_line()
+        account = sub_line._income_account()
+        if account:
+            base["account_id"] = (
+                self.fiscal_position_id.map_account(account)
+                if self.fiscal_position_id
+                else account
+            ).id
         return sub_line.tax_ids, {
             key: base[key]
             for key in ("account_id", "product_uom_id", "analytic_distribution")

@@ -31,10 +31,19 @@ class ResConfigSettings(models.TransientModel):
     def action_amendment_check_invoices(self):
         """Stamp the billed periods of invoices made before the addon and match
         earlier amendment credit notes right (what the install did); list
-        what an administrator or an accountant should look at."""
-        if not self.env.user._is_amendment_admin():
+        what an administrator or an accountant should look at. For amendment
+        administrators and accountants (the settings, and *Invoicing /
+        Customers / Subscription invoices to check*)."""
+        user = self.env.user
+        if not (
+            user._is_amendment_admin()
+            or user.has_group("account.group_account_invoice")
+        ):
             raise AccessError(
-                self.env._("Only a subscription-amendment administrator may do this.")
+                self.env._(
+                    "Only a subscription-amendment administrator or an accountant "
+                    "may do this."
+                )
             )
         ledger = self.env["sale.subscription.ledger"]
         unknown, over = ledger._adopt()

@@ -29,6 +29,9 @@ from odoo import api, fields, models
 from .. import rules
 from ..tools import DERIVED_WRITE, internal
 
+#: the bucket of a document's lines that bill no subscription line (a fee)
+OTHER = "other"
+
 
 class SaleSubscriptionLedger(models.AbstractModel):
     _name = "sale.subscription.ledger"
@@ -140,6 +143,8 @@ class SaleSubscriptionLedger(models.AbstractModel):
                         currency_date
                         and max(currency_date, invoice.invoice_date or currency_date),
                     ),
+                    # amounts in the period's currency, rounded to its cents
+                    digits=invoice.currency_id.decimal_places,
                 )
             )
         return periods
@@ -148,50 +153,34 @@ class SaleSubscriptionLedger(models.AbstractModel):
     def _invoiced_lines(self, document, credits_by_document):
         """What ``document`` billed per subscription line, net of its credits
         (``credits_by_document``: the credit notes by the document they
-        reverse, and their reversals by the credit note)."""
-        units, amounts, prices, discounts, refs = (
-            defaultdict(Decimal),
-            defaultdict(Decimal),
-            {},
-            {},
-            {},
-        )
+        reverse, and their reversals by the credit note), in its currency.
+
+        The document's lines that bill no subscription line (a one-off fee)
+        are a bucket of their own, ``OTHER``: a credit of them is theirs, and
+        they take their share of a credit spread over the document.
+        """
+        units, amounts = defaultdict(Decimal), defaultdict(Decimal)
+        prices, discounts, refs, keys_of_product = {}, {}, {}, defaultdict(set)
         # an amendment's document, or its replacement (same lines, same prices)
         ours = bool(document._issuing_amendment())
-        for line in document.invoice_line_ids.filtered("subscription_line_id"):
-            key = line.subscription_line_id.id
+        for line in document.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        ):
+            key = line.subscription_line_id.id or OTHER
+            if line.product_id:
+                keys_of_product[line.product_id.id].add(key)
             amounts[key] += line._amendment_net_amount()
             if line.subscription_rounding:
                 continue
             units[key] += rules.to_decimal(line.quantity)
-            if key not in prices:
+            if key is not OTHER and key not in prices:
                 prices[key] = line._amendment_full_price(ours)
                 discounts[key] = rules.to_decimal(line.discount)
                 refs[key] = line.id
-        billed = (dict(units), dict(amounts))
-        unlinked = Decimal(0)
-        for credit in credits_by_document.get(document, document.browse()):
-            if not credit._counts_in_ledger():
-                continue
-            # a credit note that reverses the document whole cancels it: its
-            # units go, as an amendment's do; any other is an amount
-            whole = not credit.amendment_id and self._reverses_whole(credit, *billed)
-            reversals = credits_by_document.get(credit, credit.browse())
-            for move, sign in (
-                (credit, -1),
-                *((reversal, 1) for reversal in reversals),
-            ):
-                for line in move.invoice_line_ids.filtered(
-                    lambda line: line.display_type == "product"
-                ):
-                    amount = sign * line._amendment_net_amount()
-                    key = line.subscription_line_id.id
-                    if key not in prices:
-                        unlinked += amount
-                        continue
-                    amounts[key] += amount
-                    if whole or line._removes_units(credit):
-                        units[key] += sign * rules.to_decimal(line.quantity)
+        bucket = self._bucketing(prices, keys_of_product)
+        unlinked = self._take_credits(
+            document, credits_by_document, bucket, units, amounts
+        )
         if unlinked and amounts:
             self._spread(amounts, unlinked, document.currency_id.decimal_places)
         return tuple(
@@ -207,21 +196,90 @@ class SaleSubscriptionLedger(models.AbstractModel):
         )
 
     @api.model
-    def _reverses_whole(self, credit, units, amounts):
-        """Whether ``credit`` (not an amendment's) credits its document whole:
-        per subscription line, the units and the amount the document billed
-        (``units``, ``amounts``), and nothing else (Odoo's reversal as it is,
-        the reverse half of a reverse-and-replace)."""
+    def _bucketing(self, prices, keys_of_product):
+        """``bucket(line)``: the bucket a credit line takes from: the
+        subscription line it is linked to, if the document billed it (its key
+        is in ``prices``); else the one bucket that billed its product
+        (``keys_of_product``); else None (spread over the document)."""
+
+        def bucket(line):
+            if line.subscription_line_id.id in prices:
+                return line.subscription_line_id.id
+            candidates = keys_of_product.get(line.product_id.id, ())
+            return next(iter(candidates)) if len(candidates) == 1 else None
+
+        return bucket
+
+    @api.model
+    def _take_credits(self, document, credits_by_document, bucket, units, amounts):
+        """Take off ``units`` and ``amounts`` (what ``document`` billed, by
+        bucket) what its credit notes that count credited, and add back what
+        their reversals gave back. Returns the amount no bucket takes (to
+        spread)."""
+        billed = (dict(units), dict(amounts))
+        unlinked = Decimal(0)
+        for credit in credits_by_document.get(document, document.browse()):
+            if not credit._counts_in_ledger():
+                continue
+            issuer = credit._issuing_amendment()
+            # a credit note that reverses the document whole cancels it: its
+            # units go, as an amendment's do; any other is an amount
+            whole = not issuer and self._reverses_whole(
+                credit, document, bucket, *billed
+            )
+            reversals = credits_by_document.get(credit, credit.browse())
+            for move, sign in (
+                (credit, -1),
+                *((reversal, 1) for reversal in reversals),
+            ):
+                for line in move.invoice_line_ids.filtered(
+                    lambda line: line.display_type == "product"
+                ):
+                    amount = sign * self._in_currency_of(line, document)
+                    key = bucket(line)
+                    if key is None:
+                        unlinked += amount
+                        continue
+                    amounts[key] += amount
+                    if key is not OTHER and (whole or line._removes_units(issuer)):
+                        units[key] += sign * rules.to_decimal(line.quantity)
+        return unlinked
+
+    @api.model
+    def _in_currency_of(self, line, document):
+        """What ``line`` charged (``_amendment_net_amount``), in ``document``'s
+        currency: a credit note may be in another one, converted on its day."""
+        amount = line._amendment_net_amount()
+        move = line.move_id
+        if move.currency_id == document.currency_id:
+            return amount
+        converted = move.currency_id._convert(
+            float(amount),
+            document.currency_id,
+            document.company_id,
+            move.invoice_date or move.date,
+        )
+        return rules.round_amount(
+            rules.to_decimal(converted), document.currency_id.decimal_places
+        )
+
+    @api.model
+    def _reverses_whole(self, credit, document, bucket, units, amounts):
+        """Whether ``credit`` (not an amendment's) credits ``document`` whole:
+        per bucket (``bucket(line)``), the units and the amount the document
+        billed (``units``, ``amounts``), and nothing else (Odoo's reversal as
+        it is, the reverse half of a reverse-and-replace)."""
         credited_units, credited = defaultdict(Decimal), defaultdict(Decimal)
         for line in credit.invoice_line_ids.filtered(
             lambda line: line.display_type == "product"
         ):
-            key = line.subscription_line_id.id
-            if key not in amounts:
-                if line._amendment_net_amount():
+            key = bucket(line)
+            amount = self._in_currency_of(line, document)
+            if key is None:
+                if amount:
                     return False
                 continue
-            credited[key] += line._amendment_net_amount()
+            credited[key] += amount
             if not line.subscription_rounding:
                 credited_units[key] += rules.to_decimal(line.quantity)
         return all(

@@ -6,6 +6,8 @@ that together exceed what a document billed (``_over_credits``); the posted
 amendment documents of a cancelled invoice (``_orphaned_corrections``)."""
 
 import logging
+from collections import defaultdict
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
@@ -37,7 +39,10 @@ class SaleSubscriptionLedger(models.AbstractModel):
         """
         if subscriptions is None:
             subscriptions = (
-                self.env["sale.subscription"].with_context(active_test=False).search([])
+                self.env["sale.subscription"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([])
             )
         subscriptions = subscriptions.sudo()
         unknown = self.env["account.move"].sudo()
@@ -114,8 +119,9 @@ class SaleSubscriptionLedger(models.AbstractModel):
         Earlier versions posted batches of credit notes through core's
         pairing by position, which could match one with another customer's
         invoice. Those matches are undone and made right; payments and other
-        matches are left alone. Posted documents are not rewritten. Returns the
-        credit notes that were matched wrongly.
+        matches (a credit the accountant applied to another invoice of the
+        same customer, say) are left alone. Posted documents are not
+        rewritten. Returns the credit notes that were matched wrongly.
         """
         refunds = self._amendment_credit_notes(["posted"])
         wrong = refunds.browse()
@@ -124,9 +130,11 @@ class SaleSubscriptionLedger(models.AbstractModel):
         for invoice, reversals in by_invoice.items():
             for reversal in reversals:
                 bad = reversal.line_ids.matched_debit_ids.filtered(
-                    lambda partial, invoice=invoice: (
+                    lambda partial, invoice=invoice, reversal=reversal: (
                         partial.debit_move_id.move_id.is_invoice()
                         and partial.debit_move_id.move_id != invoice
+                        and partial.debit_move_id.move_id.commercial_partner_id
+                        != reversal.commercial_partner_id
                     )
                 )
                 if bad:
@@ -149,12 +157,20 @@ class SaleSubscriptionLedger(models.AbstractModel):
 
     @api.model
     def _orphaned_corrections(self):
-        """The posted amendment documents of a cancelled period invoice: its
-        credit notes, and the upgrade invoices of a period whose invoices are
-        all cancelled."""
+        """The posted amendment documents of a cancelled period invoice (or of
+        none any more): its credit notes, and the upgrade invoices of a period
+        whose invoices are all cancelled."""
         moves = self.env["account.move"].sudo()
         posted = moves.search([("amendment_id", "!=", False), ("state", "=", "posted")])
-        orphans = posted.filtered(lambda move: move.reversed_entry_id.state == "cancel")
+        orphans = posted.filtered(
+            lambda move: (
+                move.move_type == "out_refund"
+                and (
+                    not move.reversed_entry_id
+                    or move.reversed_entry_id.state == "cancel"
+                )
+            )
+        )
         upgrades = posted.filtered(
             lambda move: move.move_type == "out_invoice" and not move.reversed_entry_id
         )
@@ -199,7 +215,9 @@ class SaleSubscriptionLedger(models.AbstractModel):
         billed, for an accountant to look at (never rewritten here, and
         posting is never refused for it): every credit note that counts
         against such a document, the amendments' and the accountants' alike
-        (a goodwill note and an amendment's may together exceed it)."""
+        (a goodwill note and an amendment's may together exceed it). An
+        invoice and the ones that replaced it (reverse and create) are one
+        document: the replacement bills again what the reversal took."""
         moves = self.env["account.move"].sudo()
         credits = moves.search(
             [
@@ -216,12 +234,22 @@ class SaleSubscriptionLedger(models.AbstractModel):
             ]
         )
         credits_by_document = (credits | reversals).grouped("reversed_entry_id")
-        over = moves
+        roots = moves
         for document in credits.reversed_entry_id:
-            lines = self._invoiced_lines(document, credits_by_document)
-            if any(line.remaining_amount < 0 for line in lines):
-                over |= credits_by_document[document].filtered(
-                    lambda credit: credit._counts_in_ledger()
+            roots |= document._replacement_chain_root()
+        over = moves
+        for root in roots:
+            documents = root._with_replacements()
+            remaining = defaultdict(Decimal)
+            for document in documents:
+                for line in self._invoiced_lines(document, credits_by_document):
+                    remaining[line.key] += line.remaining_amount
+            if any(amount < 0 for amount in remaining.values()):
+                over |= credits.filtered(
+                    lambda credit, documents=documents: (
+                        credit.reversed_entry_id in documents
+                        and credit._counts_in_ledger()
+                    )
                 )
         return over
 

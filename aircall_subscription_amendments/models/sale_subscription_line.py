@@ -75,6 +75,16 @@ class SaleSubscriptionLine(models.Model):
             values["account_id"] = fiscal_position.map_account(account).id
         return values
 
+    def _income_account(self):
+        """The product's income account (its own, else its category's), before
+        any fiscal position: what subscription_oca puts on invoice lines."""
+        self.ensure_one()
+        product = self.product_id
+        return (
+            product.property_account_income_id
+            or product.categ_id.property_account_income_categ_id
+        )
+
     def _invoice_fiscal_position(self):
         """The fiscal position of this line's invoices: the contract's, else
         the one its partner gets in the contract's company."""

@@ -16,6 +16,7 @@ other. Periods that were not invoiced produce nothing: the next recurring
 invoice will simply use the new quantities (``Plan.new_lines``).
 """
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -319,23 +320,28 @@ def make_plan(
                 "quantity",
                 f"line {change.key!r}: {change.new_quantity} is above {MAX_QUANTITY}",
             )
-    rounding = _Rounding(convention, digits, price_digits)
     credit_lines: list[DocumentLine] = []
     invoice_lines: list[DocumentLine] = []
+    digits_of: dict[Any, int] = {}  # a document's currency decimals
     for period in periods:
         if period.next_start <= effective_date:
             continue  # entirely before the change
+        in_period = period.digits if period.digits is not None else digits
+        _check_digits(in_period)
+        rounding = _Rounding(convention, in_period, price_digits)
         for change in changes:
             if change.new_quantity < change.old_quantity:
-                credit_lines += _credit_lines(change, period, effective_date, rounding)
+                lines = _credit_lines(change, period, effective_date, rounding)
+                credit_lines += lines
             else:
                 line = _invoice_line(change, period, effective_date, rounding)
-                if line is not None:
-                    invoice_lines.append(line)
+                lines = [line] if line is not None else []
+                invoice_lines += lines
+            digits_of.update((line.invoice_ref, in_period) for line in lines)
 
     if round_globally:
-        credit_lines = _rounded_globally(credit_lines, digits)
-        invoice_lines = _rounded_globally(invoice_lines, digits)
+        credit_lines = _rounded_globally(credit_lines, digits_of)
+        invoice_lines = _rounded_globally(invoice_lines, digits_of)
     return Plan(
         kind=kind,
         credit_lines=tuple(credit_lines),
@@ -344,7 +350,9 @@ def make_plan(
     )
 
 
-def _rounded_globally(lines: list[DocumentLine], digits: int) -> list[DocumentLine]:
+def _rounded_globally(
+    lines: list[DocumentLine], digits_of: dict[Any, int]
+) -> list[DocumentLine]:
     """The lines of each document, for a company that rounds its totals once
     (Odoo's *round globally*): the document sums its lines' exact subtotals
     (``quantity × unit_amount × (1 − discount)``) and rounds the sum, where a
@@ -355,7 +363,8 @@ def _rounded_globally(lines: list[DocumentLine], digits: int) -> list[DocumentLi
     for index, line in enumerate(lines):
         by_document.setdefault(line.invoice_ref, []).append(index)
     lines = list(lines)
-    for indexes in by_document.values():
+    for ref, indexes in by_document.items():
+        digits = digits_of[ref]
         drift = sum(
             (
                 _exact_subtotal(lines[i])
@@ -364,7 +373,10 @@ def _rounded_globally(lines: list[DocumentLine], digits: int) -> list[DocumentLi
             ),
             Fraction(0),
         )
-        correction = round_amount(drift, digits)
+        # the cents to take off, so that the document's exact sum rounds (half
+        # up) to its lines' amounts: a drift of exactly −½ cent needs none
+        cents = Fraction(10) ** digits
+        correction = Decimal(math.floor(drift * cents + Fraction(1, 2))) / (10**digits)
         if correction:
             last = lines[indexes[-1]]
             lines[indexes[-1]] = replace(last, rounding=last.rounding - correction)

@@ -123,6 +123,8 @@ class BilledPeriod:
     ``lines``: what that invoice billed. ``documents``: the later documents
     billing the period (upgrade invoices), newest first. ``rate``: units of the
     period's currency per unit of the subscription's, for the new units' prices.
+    ``digits``: the decimals of the period's currency, to which its documents'
+    amounts are rounded (None: the plan's).
     """
 
     invoice_ref: Any
@@ -131,6 +133,7 @@ class BilledPeriod:
     lines: tuple[InvoicedLine, ...] = ()
     documents: tuple[BilledDocument, ...] = ()
     rate: Decimal = Decimal(1)
+    digits: int | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "lines", tuple(self.lines))
