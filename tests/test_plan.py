@@ -15,6 +15,7 @@ from rules import (
     Line,
     RuleError,
     make_plan,
+    round_amount,
 )
 
 D = date
@@ -569,3 +570,162 @@ def test_a_bad_rate_is_refused(rate):
             periods=[BilledPeriod("INV/07", *JULY, rate=Decimal(rate))],
         )
     assert err.value.field == "periods"
+
+
+def test_a_discounted_credit_is_shaped_as_odoos_reversal():
+    """The credit keeps the discount billed: its unit price before discount,
+    prorated; its rounding makes the discounted total exact."""
+    plan = make_plan(
+        [Line(1, "u", Decimal(10), Decimal("25.00"), Decimal(10))],
+        [Line(1, "u", Decimal(6), Decimal("25.00"), Decimal(10))],
+        date(2024, 7, 10),
+        [
+            BilledPeriod(
+                "inv",
+                date(2024, 7, 6),
+                date(2024, 8, 6),
+                lines=(
+                    InvoicedLine(
+                        1,
+                        Decimal("22.50"),
+                        Decimal(10),
+                        Decimal("225.00"),
+                        "l",
+                        Decimal(10),
+                    ),
+                ),
+            )
+        ],
+        request_date=date(2024, 7, 10),
+        contract_start=date(2024, 1, 6),
+        renewal_date=date(2025, 1, 6),
+    )
+    (line,) = plan.credit_lines
+    # 4 × 22.50 × 27/31 = 78.387…; 25.00 × 27/31 = 21.77 at 10 %: 78.372 → 78.37
+    assert (line.amount, line.unit_amount, line.discount) == (
+        Decimal("78.39"),
+        Decimal("21.77"),
+        Decimal(10),
+    )
+    assert line.rounding == Decimal("0.02")
+
+
+def test_a_line_at_a_hundred_percent_is_not_credited():
+    plan = make_plan(
+        [
+            Line(1, "u", Decimal(10), Decimal("25.00")),
+            Line(2, "n", Decimal(3), Decimal("6.00"), Decimal(100)),
+        ],
+        [
+            Line(1, "u", Decimal(10), Decimal("25.00")),
+            Line(2, "n", Decimal(0), Decimal("6.00"), Decimal(100)),
+        ],
+        date(2024, 7, 10),
+        [
+            BilledPeriod(
+                "inv",
+                date(2024, 7, 6),
+                date(2024, 8, 6),
+                lines=(
+                    InvoicedLine(
+                        2, Decimal(0), Decimal(3), Decimal(0), "l", Decimal(100)
+                    ),
+                ),
+            )
+        ],
+        request_date=date(2024, 7, 10),
+        contract_start=date(2024, 1, 6),
+        renewal_date=date(2025, 1, 6),
+    )
+    assert plan.credit_lines == ()
+
+
+def _three_discounted_lines(round_globally):
+    """Three lines whose discounted subtotals' third decimals add up to a cent
+    (Odoo, rounding globally, sums them exactly and rounds once)."""
+    old = [
+        Line(1, "a", Decimal(7), Decimal("9.99"), Decimal("12.5")),
+        Line(2, "b", Decimal(11), Decimal("3.33"), Decimal(7)),
+        Line(3, "c", Decimal(5), Decimal("7.77"), Decimal(33)),
+    ]
+    new = [
+        Line(1, "a", Decimal(4), Decimal("9.99"), Decimal("12.5")),
+        Line(2, "b", Decimal(2), Decimal("3.33"), Decimal(7)),
+        Line(3, "c", Decimal(1), Decimal("7.77"), Decimal(33)),
+    ]
+    billed = tuple(
+        InvoicedLine(
+            line.key, line.net_price, line.quantity, None, line.key, line.discount
+        )
+        for line in old
+    )
+    return make_plan(
+        old,
+        new,
+        date(2024, 7, 13),
+        [BilledPeriod("inv", date(2024, 7, 6), date(2024, 8, 6), lines=billed)],
+        request_date=date(2024, 7, 13),
+        contract_start=date(2024, 1, 6),
+        renewal_date=date(2025, 1, 6),
+        round_globally=round_globally,
+    )
+
+
+def _document_total(lines, round_globally):
+    """The document's total as Odoo computes it: per line, each line's
+    subtotal rounded, or the exact subtotals summed and rounded once; the
+    rounding lines are whole cents."""
+    exact = [
+        Fraction(line.quantity)
+        * Fraction(line.unit_amount)
+        * (1 - Fraction(line.discount) / 100)
+        for line in lines
+    ]
+    roundings = sum(line.rounding for line in lines)
+    if round_globally:
+        return round_amount(sum(exact, Fraction(0)) + Fraction(roundings), 2)
+    return sum(round_amount(value, 2) for value in exact) + roundings
+
+
+@pytest.mark.parametrize("round_globally", [False, True])
+def test_each_document_is_its_plan_to_the_cent(round_globally):
+    plan = _three_discounted_lines(round_globally)
+    assert plan.total_credit == Decimal("58.00")
+    assert _document_total(plan.credit_lines, round_globally) == Decimal("58.00")
+
+
+def test_per_line_roundings_would_be_a_cent_off_globally():
+    """What the global rounding's correction is for: the per-line plan,
+    rounded globally, is 0.01 away."""
+    per_line = _three_discounted_lines(False)
+    assert _document_total(per_line.credit_lines, True) == Decimal("58.01")
+
+
+def test_a_half_cent_drift_down_needs_no_correction():
+    """Rounding globally, lines whose cents drift by exactly −½ cent already
+    round to their amounts: no correction (a correction would overshoot)."""
+    # 5 × 19.61 at 10 % = 88.245 (88.25 per line); the plan: 5 × 22.50 ×
+    # 0.9 × 27/31 = 88.1854… → 88.19, the rounding line −0.06
+    plan = make_plan(
+        [Line(1, "u", Decimal(10), Decimal("22.52"), Decimal(10))],
+        [Line(1, "u", Decimal(5), Decimal("22.52"), Decimal(10))],
+        date(2024, 7, 10),
+        [
+            BilledPeriod(
+                "inv",
+                date(2024, 7, 6),
+                date(2024, 8, 6),
+                lines=(
+                    InvoicedLine(
+                        1, Decimal("20.268"), Decimal(10), None, "l", Decimal(10)
+                    ),
+                ),
+            )
+        ],
+        request_date=date(2024, 7, 10),
+        contract_start=date(2024, 1, 6),
+        renewal_date=date(2025, 1, 6),
+        round_globally=True,
+    )
+    for round_globally in (False, True):
+        assert _document_total(plan.credit_lines, round_globally) == plan.total_credit

@@ -1,10 +1,28 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare
 from odoo.tools.sql import column_exists, table_exists
 
 from .. import rules
-from ..tools import DERIVED_WRITE, ensure_no_derived_values, internal
+from ..tools import (
+    APPLY_CONTEXT,
+    DERIVED_WRITE,
+    ensure_no_derived_values,
+    internal,
+    is_internal,
+)
+
+#: what an amendment document's product line says (``_ensure_amendment_lines_kept``)
+AMENDMENT_LINE_FIELDS = (
+    "product_id",
+    "quantity",
+    "price_unit",
+    "discount",
+    "tax_ids",
+    "display_type",
+    "move_id",
+)
 
 
 class AccountMoveLine(models.Model):
@@ -125,11 +143,43 @@ class AccountMoveLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         ensure_no_derived_values(self, vals_list)
-        return super().create(vals_list)
+        lines = super().create(vals_list)
+        lines._ensure_amendment_lines_kept()
+        return lines
 
     def write(self, vals):
         ensure_no_derived_values(self, [vals], writing=True)
+        if set(vals) & set(AMENDMENT_LINE_FIELDS):
+            self._ensure_amendment_lines_kept()
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_amendment_lines(self):
+        self._ensure_amendment_lines_kept()
+
+    def _ensure_amendment_lines_kept(self):
+        """The product lines of an amendment's document (or of its
+        replacement) say what the amendment credited or invoiced: the ledger
+        reads their units. Only the addon writes them; an accountant who does
+        not want the document cancels it."""
+        if is_internal(self, DERIVED_WRITE) or is_internal(self, APPLY_CONTEXT):
+            return
+        locked = self.filtered(
+            lambda line: (
+                line.display_type == "product" and line.move_id._issuing_amendment()
+            )
+        )
+        if locked:
+            move = locked[0].move_id
+            raise UserError(
+                self.env._(
+                    "The lines of %(move)s say what amendment %(amendment)s "
+                    "credited or invoiced, and do not change: cancel the document "
+                    "instead, and apply a new amendment if need be.",
+                    move=move.display_name,
+                    amendment=move._issuing_amendment().name,
+                )
+            )
 
     def _link_subscription_lines(self, subscription_lines):
         """Link invoice lines without a subscription line to the one they bill.
@@ -192,13 +242,25 @@ class AccountMoveLine(models.Model):
             rules.to_decimal(self.price_unit), rules.to_decimal(self.discount)
         )
 
-    def _amendment_full_price(self):
+    def _amendment_full_price(self, ours=True):
         """The net unit price for the whole period this line bills: an
-        amendment document's own record of it, else its net unit price."""
+        amendment document's own record of it (``ours``: the line is of one),
+        else its net unit price."""
         self.ensure_one()
-        if self.subscription_price_unit:
+        if ours and self.subscription_price_unit:
             return rules.to_decimal(self.subscription_price_unit)
         return self._amendment_net_price()
+
+    def _removes_units(self, issuer):
+        """Whether this line of a credit note (or of its reversal) takes units
+        off what the document billed: only the units lines of an amendment's
+        own credit notes do (``issuer``: the amendment that issued it, or the
+        credit note it replaces); any other credit is an amount (a goodwill
+        gesture removes no unit)."""
+        self.ensure_one()
+        return bool(
+            issuer and self.subscription_price_unit and not self.subscription_rounding
+        )
 
     def _amendment_net_amount(self):
         """quantity × net unit price, rounded to the currency as a line total

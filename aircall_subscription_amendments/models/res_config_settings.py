@@ -31,21 +31,33 @@ class ResConfigSettings(models.TransientModel):
     def action_amendment_check_invoices(self):
         """Stamp the billed periods of invoices made before the addon and match
         earlier amendment credit notes right (what the install did); list
-        what an administrator or an accountant should look at."""
-        if not self.env.user._is_amendment_admin():
+        what an administrator or an accountant should look at. For amendment
+        administrators and accountants (the settings, and *Invoicing /
+        Customers / Subscription invoices to check*)."""
+        user = self.env.user
+        if not (
+            user._is_amendment_admin()
+            or user.has_group("account.group_account_invoice")
+        ):
             raise AccessError(
-                self.env._("Only a subscription-amendment administrator may do this.")
+                self.env._(
+                    "Only a subscription-amendment administrator or an accountant "
+                    "may do this."
+                )
             )
-        unknown, over = self.env["sale.subscription.ledger"]._adopt()
-        if not (unknown or over):
+        ledger = self.env["sale.subscription.ledger"]
+        unknown, over = ledger._adopt()
+        orphans = ledger._orphaned_corrections()
+        if not (unknown or over or orphans):
             return {
                 "type": "ir.actions.client",
                 "tag": "display_notification",
                 "params": {
                     "type": "success",
                     "message": self.env._(
-                        "Every subscription invoice has its billed period, and no "
-                        "credit note exceeds what its invoice billed."
+                        "Every subscription invoice has its billed period, no "
+                        "credit note exceeds what its invoice billed, and no posted "
+                        "amendment document corrects a cancelled invoice."
                     ),
                 },
             }
@@ -55,11 +67,12 @@ class ResConfigSettings(models.TransientModel):
             "res_model": "account.move",
             "view_mode": "list,form",
             "views": [(False, "list"), (False, "form")],
-            "domain": [("id", "in", (unknown | over).ids)],
+            "domain": [("id", "in", (unknown | over | orphans).ids)],
             "context": {"create": False},
             "help": self.env._(
                 "Invoices whose billed period could not be told (stamp them by "
-                "hand), and amendment credit notes beyond what their invoice billed "
-                "(reverse them)."
+                "hand), credit notes that together exceed what their invoice billed, "
+                "and posted amendment documents of a cancelled invoice (reverse "
+                "them)."
             ),
         }

@@ -8,6 +8,8 @@ subscription lines, build the documents (account_move.py), log the notes
 (sale_subscription_notes.py).
 """
 
+import logging
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_date
@@ -31,6 +33,9 @@ from ..tools import (
 #: what only an amendment administrator may set: another submitter, another
 #: request date than today, a reason to accept a late change
 ADMIN_FIELDS = ("request_date", "user_id", "override_reason")
+
+
+_logger = logging.getLogger(__name__)
 
 
 class SaleSubscriptionAmendment(models.Model):
@@ -456,6 +461,29 @@ class SaleSubscriptionAmendment(models.Model):
             context={"create": False, "default_move_type": "out_refund"},
         )
         return action
+
+    def _cron_apply_scheduled(self, today):
+        """Apply these scheduled amendments (the daily cron: their effective
+        date has come), one by one in their order: one that cannot be applied
+        any more is noted on it, and the others are applied."""
+        notes = self.env["sale.subscription.notes"]
+        for amendment in self.sorted(lambda a: (a.effective_date, a.id)):
+            try:
+                amendment._apply(today)
+            except (UserError, ValidationError) as error:
+                _logger.warning("Amendment %s not applied: %s", amendment.name, error)
+                notes._log_not_applied(amendment, today, error)
+
+    def _date_request(self, today):
+        """A draft is judged on the day it is first accepted: its request date
+        becomes ``today``, unless an administrator set it."""
+        self.ensure_one()
+        if (
+            self.state == "draft"
+            and not self.request_date_set
+            and self.request_date != today
+        ):
+            internal(self, APPLY_CONTEXT).write({"request_date": today})
 
     # -- renamed in 18.0.1.1.0 (readme/HISTORY.md) -------------------------------
 

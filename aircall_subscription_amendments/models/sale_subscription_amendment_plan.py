@@ -7,8 +7,6 @@ built beside ``account.move`` (account_move.py). ``_preview`` runs the same
 checks and plan on an in-memory amendment, and writes nothing.
 """
 
-import logging
-
 import psycopg2.errors
 
 from odoo import Command, api, models
@@ -22,12 +20,11 @@ from ..tools import (
     MRR_DEFERRED,
     ConcurrentAmendmentError,
     company_days,
+    company_today,
     deprecated_alias,
     format_quantity,
     internal,
 )
-
-_logger = logging.getLogger(__name__)
 
 
 class SaleSubscriptionAmendment(models.Model):
@@ -135,7 +132,7 @@ class SaleSubscriptionAmendment(models.Model):
             for amendment in amendments:
                 day = days.get(amendment.company_id, today)
                 amendment._date_request(day)
-                plan = amendment._validate_and_plan()
+                plan = amendment._validate_and_plan(applied)
                 amendment._label_from_plan(plan)
                 if amendment._is_effective_later(day):
                     internal(amendment, APPLY_CONTEXT).write({"state": "scheduled"})
@@ -150,29 +147,6 @@ class SaleSubscriptionAmendment(models.Model):
             applied.invalidate_recordset(["move_ids"])
             notes._log_applied(applied)
             internal(applied, APPLY_CONTEXT).write({"state": "done"})
-
-    def _cron_apply_scheduled(self, today):
-        """Apply these scheduled amendments (the daily cron: their effective
-        date has come), one by one in their order: one that cannot be applied
-        any more is noted on it, and the others are applied."""
-        notes = self.env["sale.subscription.notes"]
-        for amendment in self.sorted(lambda a: (a.effective_date, a.id)):
-            try:
-                amendment._apply(today)
-            except (UserError, ValidationError) as error:
-                _logger.warning("Amendment %s not applied: %s", amendment.name, error)
-                notes._log_not_applied(amendment, today, error)
-
-    def _date_request(self, today):
-        """A draft is judged on the day it is first accepted: its request date
-        becomes ``today``, unless an administrator set it."""
-        self.ensure_one()
-        if (
-            self.state == "draft"
-            and not self.request_date_set
-            and self.request_date != today
-        ):
-            internal(self, APPLY_CONTEXT).write({"request_date": today})
 
     def _label_from_plan(self, plan):
         """The stored type says what the plan found (the notice rule judged
@@ -244,8 +218,9 @@ class SaleSubscriptionAmendment(models.Model):
             ["product_id", "product_uom_qty", "price_unit", "discount"]
         )
 
-    def _validate_and_plan(self):
-        """Check everything, then ask the rules for the plan. Writes nothing."""
+    def _validate_and_plan(self, applied=None):
+        """Check everything, then ask the rules for the plan. Writes nothing.
+        ``applied``: the amendments of the batch applied before this one."""
         self.ensure_one()
         if self.state not in ("draft", "requested", "scheduled"):
             raise UserError(
@@ -265,11 +240,48 @@ class SaleSubscriptionAmendment(models.Model):
             )
         self._ensure_lines_valid()
         plan = self._plan()
+        self._ensure_in_order(applied)
         # the plan's kind, from the lines as they are: not a stored label
         subscription._ensure_notice_accepts(
             plan.kind.value, self.request_date, self.override_reason
         )
         return plan
+
+    def _ensure_in_order(self, applied=None):
+        """An amendment is not effective before one already applied to its
+        subscription (``applied``: those of the batch, not yet stored as
+        done): planned from today's lines, a backdated change would bill or
+        credit the days between as if they held since its effective date."""
+        self.ensure_one()
+        later = (applied or self.browse()).filtered(
+            lambda other: (
+                other.subscription_id == self.subscription_id
+                and other.effective_date > self.effective_date
+            )
+        )
+        if not later:
+            later = self.search(
+                [
+                    ("subscription_id", "=", self.subscription_id.id),
+                    ("state", "=", "done"),
+                    ("effective_date", ">", self.effective_date),
+                ],
+                order="effective_date desc, id desc",
+                limit=1,
+            )
+        if later:
+            raise ValidationError(
+                self.env._(
+                    "%(subscription)s was amended by %(later)s effective %(day)s: "
+                    "an amendment effective %(effective)s, before it, would be "
+                    "planned as if today's lines held since then. Make it effective "
+                    "on %(day)s or later, or cancel and redo the later change.",
+                    subscription=self.subscription_id.display_name,
+                    later=later[0].name,
+                    day=format_date(self.env, later[0].effective_date),
+                    effective=format_date(self.env, self.effective_date),
+                )
+            )
 
     def _ensure_lines_valid(self):
         """What the lines' constraints cannot know before applying, in the
@@ -302,7 +314,7 @@ class SaleSubscriptionAmendment(models.Model):
         self.ensure_one()
         subscription = self.subscription_id
         periods = self.env["sale.subscription.ledger"]._billed_periods(
-            subscription, self.effective_date, self._document_date()
+            subscription, self.effective_date, self._issue_date()
         )
         try:
             return rules.make_plan(
@@ -319,14 +331,18 @@ class SaleSubscriptionAmendment(models.Model):
                 price_digits=self.env["decimal.precision"].precision_get(
                     "Product Price"
                 ),
+                round_globally=(
+                    self.company_id.tax_calculation_rounding_method == "round_globally"
+                ),
             )
         except rules.RuleError as error:
             raise self._rule_error(error) from error
 
-    def _document_date(self):
-        """The invoice date of the documents: the effective date, or the day
-        the change was requested if later."""
-        return max(self.effective_date, self.request_date)
+    def _issue_date(self):
+        """The day the amendment's documents are issued: today, the company's
+        day (a document is never dated before the one it corrects:
+        ``account.move._prepare_amendment_documents``)."""
+        return company_today(self.company_id or self.subscription_id.company_id)
 
     def _rule_error(self, error):
         """A rules error, said in the user's language."""

@@ -2,25 +2,35 @@
 """The ledger: what a subscription's documents billed and credited.
 
 Read from the accounting, whatever accountants did to the documents: posted and
-draft documents count, cancelled ones do not; a credit note counts against the
-document it reverses (``reversed_entry_id``), be it an amendment's, one made
-with Odoo's reversal, or the reversal of a reverse-and-replace. Per billed
-period, per document, per subscription line: the units and the amount it
-billed, net of the credits against it. The rules get these as plain values.
+draft billing documents count, cancelled ones do not. Per billed period, per
+document, per subscription line: the units and the amount it billed, net of
+the credit notes against it (``reversed_entry_id``), by amount from any of
+them, by units from the amendments' own only:
+
+- an amendment's credit note (``amendment_id``) counts in draft or posted; its
+  lines with ``subscription_price_unit`` remove the units they credit, its
+  rounding lines an amount;
+- any other credit note (Odoo's *Credit Note* button, edited or typed, a
+  reverse-and-replace) counts once posted, by amount only: a goodwill credit
+  removes no unit. A line linked to a subscription line the document billed
+  lowers that line's amount; any other line lowers the document's amounts in
+  proportion to what remains of them;
+- the reversal of a credit note (an invoice whose ``reversed_entry_id`` is the
+  credit note, posted) gives back what the credit note took.
+
+The rules get these as plain values.
 """
 
-import logging
 from collections import defaultdict
 from decimal import Decimal
-
-from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 
 from .. import rules
 from ..tools import DERIVED_WRITE, internal
 
-_logger = logging.getLogger(__name__)
+#: the bucket of a document's lines that bill no subscription line (a fee)
+OTHER = "other"
 
 
 class SaleSubscriptionLedger(models.AbstractModel):
@@ -33,8 +43,8 @@ class SaleSubscriptionLedger(models.AbstractModel):
     def _documents(self, subscriptions, from_date):
         """The documents of the periods of ``subscriptions`` that end after
         ``from_date``: the billing documents stamped with their period, and
-        every credit note against them. Read whole (sudo): the ledger does not
-        depend on who asks. Not cancelled."""
+        every credit note against them, and the reversals of those. Read whole
+        (sudo): the ledger does not depend on who asks. Not cancelled."""
         moves = self.env["account.move"].sudo()
         billing = moves.search(
             [
@@ -55,6 +65,19 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 order="id",
             )
             if billing
+            else moves
+        )
+        # the reversals of those credit notes, which give back what they took
+        credits |= (
+            moves.search(
+                [
+                    ("reversed_entry_id", "in", credits.ids),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                ],
+                order="id",
+            )
+            if credits
             else moves
         )
         (billing | credits).invoice_line_ids.fetch(
@@ -112,31 +135,54 @@ class SaleSubscriptionLedger(models.AbstractModel):
                         )
                         for document in later
                     ),
-                    rate=self._rate(subscription, invoice, currency_date),
+                    # at the rate of the day the documents are issued, never
+                    # before the invoice they correct
+                    rate=self._rate(
+                        subscription,
+                        invoice,
+                        currency_date
+                        and max(currency_date, invoice.invoice_date or currency_date),
+                    ),
+                    # amounts in the period's currency, rounded to its cents
+                    digits=invoice.currency_id.decimal_places,
                 )
             )
         return periods
 
     @api.model
     def _invoiced_lines(self, document, credits_by_document):
-        """What ``document`` billed per subscription line, net of its credits."""
-        units, amounts, prices, refs = (
-            defaultdict(Decimal),
-            defaultdict(Decimal),
-            {},
-            {},
+        """What ``document`` billed per subscription line, net of its credits
+        (``credits_by_document``: the credit notes by the document they
+        reverse, and their reversals by the credit note), in its currency.
+
+        The document's lines that bill no subscription line (a one-off fee)
+        are a bucket of their own, ``OTHER``: a credit of them is theirs, and
+        they take their share of a credit spread over the document.
+        """
+        units, amounts = defaultdict(Decimal), defaultdict(Decimal)
+        prices, discounts, refs, keys_of_product = {}, {}, {}, defaultdict(set)
+        # an amendment's document, or its replacement (same lines, same prices)
+        ours = bool(document._issuing_amendment())
+        for line in document.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        ):
+            key = line.subscription_line_id.id or OTHER
+            if line.product_id:
+                keys_of_product[line.product_id.id].add(key)
+            amounts[key] += line._amendment_net_amount()
+            if line.subscription_rounding:
+                continue
+            units[key] += rules.to_decimal(line.quantity)
+            if key is not OTHER and key not in prices:
+                prices[key] = line._amendment_full_price(ours)
+                discounts[key] = rules.to_decimal(line.discount)
+                refs[key] = line.id
+        bucket = self._bucketing(prices, keys_of_product)
+        unlinked = self._take_credits(
+            document, credits_by_document, bucket, units, amounts
         )
-        credits = credits_by_document.get(document, document.browse())
-        for move, sign in ((document, 1), *((credit, -1) for credit in credits)):
-            for line in move.invoice_line_ids.filtered("subscription_line_id"):
-                key = line.subscription_line_id.id
-                amounts[key] += sign * line._amendment_net_amount()
-                if line.subscription_rounding:
-                    continue
-                units[key] += sign * rules.to_decimal(line.quantity)
-                if move == document and key not in prices:
-                    prices[key] = line._amendment_full_price()
-                    refs[key] = line.id
+        if unlinked and amounts:
+            self._spread(amounts, unlinked, document.currency_id.decimal_places)
         return tuple(
             rules.InvoicedLine(
                 key=key,
@@ -144,65 +190,121 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 quantity=units[key],
                 remaining_amount=amounts[key],
                 ref=refs[key],
+                discount=discounts[key],
             )
             for key in prices
         )
 
     @api.model
-    def _rate(self, subscription, invoice, day=None):
-        """Units of ``invoice``'s currency per unit of the subscription's."""
-        source, target = subscription.currency_id, invoice.currency_id
-        if not source or not target or source == target:
-            return Decimal(1)
-        rate = source._get_conversion_rate(
-            source, target, invoice.company_id, day or fields.Date.context_today(self)
-        )
-        return rules.to_decimal(rate)
+    def _bucketing(self, prices, keys_of_product):
+        """``bucket(line)``: the bucket a credit line takes from: the
+        subscription line it is linked to, if the document billed it (its key
+        is in ``prices``); else the one bucket that billed its product
+        (``keys_of_product``); else None (spread over the document)."""
 
-    # -- adoption: invoices billed before the addon ------------------------------
+        def bucket(line):
+            if line.subscription_line_id.id in prices:
+                return line.subscription_line_id.id
+            candidates = keys_of_product.get(line.product_id.id, ())
+            return next(iter(candidates)) if len(candidates) == 1 else None
+
+        return bucket
 
     @api.model
-    def _adopt_invoices(self, subscriptions=None):
-        """Stamp the billed period of the subscriptions' invoices that have none.
-
-        subscription_oca's invoices (``account.move.subscription_id``, or those
-        of the sale orders of its sale-and-invoice mode) made before this addon
-        was installed say nothing of the period they bill. One is stamped when
-        its period is unambiguous: its invoice date falls on a recurrence
-        boundary counted back from the next invoice date, and no other invoice
-        of the subscription falls on it. Its lines are linked to the
-        subscription lines they bill. Returns the invoices left unstamped, for
-        an administrator to look at.
-        """
-        if subscriptions is None:
-            subscriptions = (
-                self.env["sale.subscription"].with_context(active_test=False).search([])
-            )
-        subscriptions = subscriptions.sudo()
-        unknown = self.env["account.move"].sudo()
-        for subscription in subscriptions:
-            invoices = subscription._billing_moves().filtered(
-                lambda move: (
-                    move.move_type == "out_invoice"
-                    and move.state != "cancel"
-                    and not move.subscription_billed_id
-                    and not move.amendment_id
-                )
-            )
-            if not invoices:
+    def _take_credits(self, document, credits_by_document, bucket, units, amounts):
+        """Take off ``units`` and ``amounts`` (what ``document`` billed, by
+        bucket) what its credit notes that count credited, and add back what
+        their reversals gave back. Returns the amount no bucket takes (to
+        spread)."""
+        billed = (dict(units), dict(amounts))
+        unlinked = Decimal(0)
+        for credit in credits_by_document.get(document, document.browse()):
+            if not credit._counts_in_ledger():
                 continue
-            periods = self._recurrence_periods(subscription, invoices)
-            on_boundary = invoices.grouped(
-                lambda move, periods=periods: periods.get(
-                    move.invoice_date or move.date
-                )
+            issuer = credit._issuing_amendment()
+            # a credit note that reverses the document whole cancels it: its
+            # units go, as an amendment's do; any other is an amount
+            whole = not issuer and self._reverses_whole(
+                credit, document, bucket, *billed
             )
-            for period, moves in on_boundary.items():
-                if period is None or len(moves) > 1:
-                    unknown |= moves
-                    continue
-                self._stamp(subscription, moves, *period)
-        return unknown
+            reversals = credits_by_document.get(credit, credit.browse())
+            for move, sign in (
+                (credit, -1),
+                *((reversal, 1) for reversal in reversals),
+            ):
+                for line in move.invoice_line_ids.filtered(
+                    lambda line: line.display_type == "product"
+                ):
+                    amount = sign * self._in_currency_of(line, document)
+                    key = bucket(line)
+                    if key is None:
+                        unlinked += amount
+                        continue
+                    amounts[key] += amount
+                    if key is not OTHER and (whole or line._removes_units(issuer)):
+                        units[key] += sign * rules.to_decimal(line.quantity)
+        return unlinked
+
+    @api.model
+    def _in_currency_of(self, line, document):
+        """What ``line`` charged (``_amendment_net_amount``), in ``document``'s
+        currency: a credit note may be in another one, converted on its day."""
+        amount = line._amendment_net_amount()
+        move = line.move_id
+        if move.currency_id == document.currency_id:
+            return amount
+        converted = move.currency_id._convert(
+            float(amount),
+            document.currency_id,
+            document.company_id,
+            move.invoice_date or move.date,
+        )
+        return rules.round_amount(
+            rules.to_decimal(converted), document.currency_id.decimal_places
+        )
+
+    @api.model
+    def _reverses_whole(self, credit, document, bucket, units, amounts):
+        """Whether ``credit`` (not an amendment's) credits ``document`` whole:
+        per bucket (``bucket(line)``), the units and the amount the document
+        billed (``units``, ``amounts``), and nothing else (Odoo's reversal as
+        it is, the reverse half of a reverse-and-replace)."""
+        credited_units, credited = defaultdict(Decimal), defaultdict(Decimal)
+        for line in credit.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        ):
+            key = bucket(line)
+            amount = self._in_currency_of(line, document)
+            if key is None:
+                if amount:
+                    return False
+                continue
+            credited[key] += amount
+            if not line.subscription_rounding:
+                credited_units[key] += rules.to_decimal(line.quantity)
+        return all(
+            credited[key] == amounts[key]
+            and credited_units[key] == units.get(key, Decimal(0))
+            for key in amounts
+        )
+
+    @api.model
+    def _spread(self, amounts, total, digits):
+        """Add ``total`` to ``amounts`` ({key: Decimal}) in proportion to what
+        remains of each (the positive ones), to the cent, the last of them
+        taking what the rounding leaves."""
+        shares = {key: amount for key, amount in amounts.items() if amount > 0}
+        if not shares:
+            # nothing left to take it from: an over-credit, on the first line
+            amounts[next(iter(amounts))] += total
+            return
+        base, left = sum(shares.values()), total
+        *firsts, last = shares
+        for key in firsts:
+            part = rules.round_amount(total * shares[key] / base, digits)
+            amounts[key] += part
+            left -= part
+        amounts[last] += left
 
     @api.model
     def _stamp(self, subscription, moves, start, next_start):
@@ -225,151 +327,12 @@ class SaleSubscriptionLedger(models.AbstractModel):
         )
 
     @api.model
-    def _recurrence_periods(self, subscription, invoices):
-        """{boundary: (boundary, next boundary)}, counted back from the next
-        invoice date down to the oldest of ``invoices``."""
-        next_date = subscription.recurring_next_date
-        template = subscription.template_id
-        if not next_date or not template.recurring_interval:
-            return {}
-        step = relativedelta(
-            **{template.recurring_rule_type: int(template.recurring_interval)}
+    def _rate(self, subscription, invoice, day=None):
+        """Units of ``invoice``'s currency per unit of the subscription's."""
+        source, target = subscription.currency_id, invoice.currency_id
+        if not source or not target or source == target:
+            return Decimal(1)
+        rate = source._get_conversion_rate(
+            source, target, invoice.company_id, day or fields.Date.context_today(self)
         )
-        oldest = min(invoices.mapped(lambda move: move.invoice_date or move.date))
-        periods, boundary = {}, next_date
-        while boundary > oldest:
-            previous = boundary - step
-            periods[previous] = (previous, boundary)
-            boundary = previous
-        return periods
-
-    @api.model
-    def _repair_boundaries(self):
-        """subscription_oca's unlimited subscriptions whose boundary flag was
-        left empty (a form that sent an empty end date): its cron would compare
-        that empty end date with today."""
-        broken = (
-            self.env["sale.subscription"]
-            .sudo()
-            .with_context(active_test=False)
-            .search(
-                [
-                    ("template_id.recurring_rule_boundary", "=", "unlimited"),
-                    ("recurring_rule_boundary", "=", False),
-                    ("date", "=", False),
-                ]
-            )
-        )
-        # subscription_oca's computed flag: a derived value, written as bookkeeping
-        internal(broken, DERIVED_WRITE).write({"recurring_rule_boundary": True})
-        return broken
-
-    # -- repair of what earlier versions generated -------------------------------
-
-    @api.model
-    def _repair_matching(self):
-        """Match every posted amendment credit note with its own invoice.
-
-        Earlier versions posted batches of credit notes through core's
-        pairing by position, which could match one with another customer's
-        invoice. Those matches are undone and made right; payments and other
-        matches are left alone. Posted documents are not rewritten. Returns the
-        credit notes that were matched wrongly.
-        """
-        refunds = self._amendment_credit_notes(["posted"])
-        wrong = refunds.browse()
-        partials = self.env["account.partial.reconcile"].sudo()
-        by_invoice = refunds._by_matching_invoice()
-        for invoice, reversals in by_invoice.items():
-            for reversal in reversals:
-                bad = reversal.line_ids.matched_debit_ids.filtered(
-                    lambda partial, invoice=invoice: (
-                        partial.debit_move_id.move_id.is_invoice()
-                        and partial.debit_move_id.move_id != invoice
-                    )
-                )
-                if bad:
-                    partials |= bad
-                    wrong |= reversal
-        if partials:
-            unmatched = partials.debit_move_id.move_id
-            partials.unlink()
-            # the invoices they were wrongly matched with have credit notes of
-            # their own, left open by the shift
-            again = wrong
-            for invoice, reversals in by_invoice.items():
-                if invoice in unmatched:
-                    again |= reversals
-            open_refunds = again.filtered(
-                lambda refund: refund.payment_state in ("not_paid", "partial")
-            )
-            self.env["account.move"]._reconcile_reversed_moves(open_refunds, False)
-        return wrong
-
-    @api.model
-    def _amendment_credit_notes(self, states):
-        return (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("amendment_id", "!=", False),
-                    ("move_type", "=", "out_refund"),
-                    ("state", "in", states),
-                ]
-            )
-        )
-
-    @api.model
-    def _over_credits(self):
-        """The amendment credit notes (not cancelled) of documents credited
-        beyond what they billed, for an accountant to reverse (never rewritten
-        here)."""
-        refunds = self._amendment_credit_notes(["draft", "posted"])
-        documents = refunds.reversed_entry_id
-        credits = (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("reversed_entry_id", "in", documents.ids),
-                    ("move_type", "=", "out_refund"),
-                    ("state", "!=", "cancel"),
-                ]
-            )
-        )
-        credits_by_document = credits.grouped("reversed_entry_id")
-        over = refunds.browse()
-        for document in documents:
-            lines = self._invoiced_lines(document, credits_by_document)
-            keys = {line.key for line in lines if line.remaining_amount < 0}
-            if keys:
-                over |= credits_by_document[document].filtered(
-                    lambda refund, keys=keys: (
-                        refund.amendment_id
-                        and set(refund.invoice_line_ids.subscription_line_id.ids) & keys
-                    )
-                )
-        return over
-
-    @api.model
-    def _adopt(self):
-        """What the install and the upgrade to this version run: repair
-        subscription_oca's empty boundaries, stamp the billed periods of
-        existing invoices, match earlier amendment credit notes right. Returns
-        (invoices left unstamped, over-credited credit notes)."""
-        self._repair_boundaries()
-        unknown = self._adopt_invoices()
-        wrong = self._repair_matching()
-        over = self._over_credits()
-        _logger.info(
-            "Subscription amendments: %s invoice(s) left without a billed period "
-            "%s, %s credit note(s) matched again %s, %s over-credit(s) %s",
-            len(unknown),
-            unknown.ids,
-            len(wrong),
-            wrong.ids,
-            len(over),
-            over.ids,
-        )
-        return unknown, over
+        return rules.to_decimal(rate)

@@ -63,9 +63,38 @@ class SaleSubscriptionLine(models.Model):
                 )
 
     def _prepare_account_move_line(self):
+        """subscription_oca's invoice line, linked to this line, on the income
+        account the fiscal position maps (the contract's, else the partner's,
+        as an invoice made by hand finds it): subscription_oca passes the
+        product's own."""
         values = super()._prepare_account_move_line()
         values["subscription_line_id"] = self.id
+        account = self.env["account.account"].browse(values.get("account_id"))
+        fiscal_position = self._invoice_fiscal_position()
+        if account and fiscal_position:
+            values["account_id"] = fiscal_position.map_account(account).id
         return values
+
+    def _income_account(self):
+        """The product's income account (its own, else its category's), before
+        any fiscal position: what subscription_oca puts on invoice lines."""
+        self.ensure_one()
+        product = self.product_id
+        return (
+            product.property_account_income_id
+            or product.categ_id.property_account_income_categ_id
+        )
+
+    def _invoice_fiscal_position(self):
+        """The fiscal position of this line's invoices: the contract's, else
+        the one its partner gets in the contract's company."""
+        self.ensure_one()
+        subscription = self.sale_subscription_id
+        return subscription.fiscal_position_id or self.env[
+            "account.fiscal.position"
+        ].with_company(subscription.company_id)._get_fiscal_position(
+            subscription.partner_id
+        )
 
     def _rule_line(self, quantity=None):
         """This line as the rules see it (optionally with another quantity)."""

@@ -211,6 +211,25 @@ class SaleSubscriptionNotes(models.AbstractModel):
         )
 
     @api.model
+    def _log_posted_corrections(self, invoice, documents):
+        """A cancelled period invoice still corrected by posted amendment
+        documents: the accountant reverses them."""
+        invoice.message_post(
+            body=Markup("<p>%s</p><ul>%s</ul>")
+            % (
+                invoice.env._(
+                    "This invoice is cancelled, but these amendment documents "
+                    "correcting it are posted: reverse them if they no longer "
+                    "stand (they are listed in Check invoices)."
+                ),
+                Markup("").join(
+                    Markup("<li>%s</li>") % document._get_html_link()
+                    for document in documents
+                ),
+            )
+        )
+
+    @api.model
     def _log_late_cancellation(self, subscription, decision, reason):
         env = subscription.env
         subscription.message_post(

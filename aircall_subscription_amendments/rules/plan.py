@@ -16,6 +16,7 @@ other. Periods that were not invoiced produce nothing: the next recurring
 invoice will simply use the new quantities (``Plan.new_lines``).
 """
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -108,6 +109,9 @@ def _check_periods(periods: Sequence[BilledPeriod]) -> list[BilledPeriod]:
             for line in document.lines:
                 _check_finite(line.price_unit, "periods", f"{what}, {line.key!r} price")
                 _check_finite(line.quantity, "periods", f"{what}, {line.key!r} units")
+                _check_finite(
+                    line.discount, "periods", f"{what}, {line.key!r} discount"
+                )
                 if line.remaining_amount is not None:
                     _check_finite(
                         line.remaining_amount, "periods", f"{what}, line {line.key!r}"
@@ -149,9 +153,12 @@ def _document_line(
     since: date,
     rounding: "_Rounding",
     invoiced: InvoicedLine | None,
+    discount: Decimal = _ZERO,
 ) -> DocumentLine | None:
     """The credit or invoice line for ``quantity`` units of ``change`` in
-    ``period`` from ``since``, or None if it amounts to 0."""
+    ``period`` from ``since``, or None if it amounts to 0. ``price_unit`` is
+    net; the line is shaped as Odoo's reversal shapes a credit: its unit price
+    before ``discount``, and the discount."""
     if price_unit < 0:
         raise RuleError(
             "price_unit", f"line {change.key!r}: a changed line needs a price >= 0"
@@ -166,7 +173,8 @@ def _document_line(
         prorated = Fraction(amount) / Fraction(quantity)
     if amount <= 0:
         return None
-    unit_amount = round_amount(prorated, rounding.price_digits)
+    kept = 1 - Fraction(discount) / 100  # > 0: a line at 100 % amounts to 0
+    unit_amount = round_amount(prorated / kept, rounding.price_digits)
     return DocumentLine(
         direction=direction,
         invoice_ref=document_ref,
@@ -184,8 +192,10 @@ def _document_line(
         source_ref=invoiced.ref if invoiced else None,
         since=max(since, period.start),
         unit_amount=unit_amount,
+        discount=discount,
         # the document's line totals are rounded to the currency, as Odoo does
-        rounding=amount - round_amount(quantity * unit_amount, rounding.digits),
+        rounding=amount
+        - round_amount(Fraction(quantity * unit_amount) * kept, rounding.digits),
     )
 
 
@@ -223,6 +233,7 @@ def _credit_lines(
             since,
             rounding,
             invoiced,
+            invoiced.discount,
         )
         if line is not None:
             lines.append(line)
@@ -252,6 +263,7 @@ def _invoice_line(
         effective_date,
         rounding,
         None,
+        change.new.discount,
     )
     if line is not None and source is not None:
         line = replace(line, source_ref=source.ref)
@@ -271,6 +283,7 @@ def make_plan(
     convention: str = ACTUAL_DAYS,
     cancel_renewal: bool = False,
     price_digits: int | None = None,
+    round_globally: bool = False,
 ) -> Plan:
     """Plan the credit notes, invoices and new lines of an amendment.
 
@@ -307,23 +320,72 @@ def make_plan(
                 "quantity",
                 f"line {change.key!r}: {change.new_quantity} is above {MAX_QUANTITY}",
             )
-    rounding = _Rounding(convention, digits, price_digits)
     credit_lines: list[DocumentLine] = []
     invoice_lines: list[DocumentLine] = []
+    digits_of: dict[Any, int] = {}  # a document's currency decimals
     for period in periods:
         if period.next_start <= effective_date:
             continue  # entirely before the change
+        in_period = period.digits if period.digits is not None else digits
+        _check_digits(in_period)
+        rounding = _Rounding(convention, in_period, price_digits)
         for change in changes:
             if change.new_quantity < change.old_quantity:
-                credit_lines += _credit_lines(change, period, effective_date, rounding)
+                lines = _credit_lines(change, period, effective_date, rounding)
+                credit_lines += lines
             else:
                 line = _invoice_line(change, period, effective_date, rounding)
-                if line is not None:
-                    invoice_lines.append(line)
+                lines = [line] if line is not None else []
+                invoice_lines += lines
+            digits_of.update((line.invoice_ref, in_period) for line in lines)
 
+    if round_globally:
+        credit_lines = _rounded_globally(credit_lines, digits_of)
+        invoice_lines = _rounded_globally(invoice_lines, digits_of)
     return Plan(
         kind=kind,
         credit_lines=tuple(credit_lines),
         invoice_lines=tuple(invoice_lines),
         new_lines=tuple(line for line in new.values() if line.quantity > 0),
+    )
+
+
+def _rounded_globally(
+    lines: list[DocumentLine], digits_of: dict[Any, int]
+) -> list[DocumentLine]:
+    """The lines of each document, for a company that rounds its totals once
+    (Odoo's *round globally*): the document sums its lines' exact subtotals
+    (``quantity × unit_amount × (1 − discount)``) and rounds the sum, where a
+    per-line rounding would round each. The difference, when the lines' cents
+    add up to one, goes to the last line's rounding: the document is its
+    plan's to the cent either way."""
+    by_document: dict[Any, list[int]] = {}
+    for index, line in enumerate(lines):
+        by_document.setdefault(line.invoice_ref, []).append(index)
+    lines = list(lines)
+    for ref, indexes in by_document.items():
+        digits = digits_of[ref]
+        drift = sum(
+            (
+                _exact_subtotal(lines[i])
+                - Fraction(round_amount(_exact_subtotal(lines[i]), digits))
+                for i in indexes
+            ),
+            Fraction(0),
+        )
+        # the cents to take off, so that the document's exact sum rounds (half
+        # up) to its lines' amounts: a drift of exactly −½ cent needs none
+        cents = Fraction(10) ** digits
+        correction = Decimal(math.floor(drift * cents + Fraction(1, 2))) / (10**digits)
+        if correction:
+            last = lines[indexes[-1]]
+            lines[indexes[-1]] = replace(last, rounding=last.rounding - correction)
+    return lines
+
+
+def _exact_subtotal(line: DocumentLine) -> Fraction:
+    return (
+        Fraction(line.quantity)
+        * Fraction(line.unit_amount)
+        * (1 - Fraction(line.discount) / 100)
     )

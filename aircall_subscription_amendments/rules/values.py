@@ -86,7 +86,9 @@ class InvoicedLine:
     charged it (after discount, in its currency). ``quantity``: the units it
     billed, less the units credited against it. ``remaining_amount``: what it
     billed, less what was credited against it; it caps the credits (None: no
-    cap). ``ref``: the document line.
+    cap). ``ref``: the document line. ``discount``: the discount (%) the
+    document billed at; a credit of it is shaped the same (its unit price
+    before discount, the discount as billed).
     """
 
     key: Hashable
@@ -94,9 +96,10 @@ class InvoicedLine:
     quantity: Decimal
     remaining_amount: Decimal | None = None
     ref: Any = None
+    discount: Decimal = _ZERO
 
     def __post_init__(self):
-        _coerce(self, "price_unit", "quantity", "remaining_amount")
+        _coerce(self, "price_unit", "quantity", "remaining_amount", "discount")
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,8 @@ class BilledPeriod:
     ``lines``: what that invoice billed. ``documents``: the later documents
     billing the period (upgrade invoices), newest first. ``rate``: units of the
     period's currency per unit of the subscription's, for the new units' prices.
+    ``digits``: the decimals of the period's currency, to which its documents'
+    amounts are rounded (None: the plan's).
     """
 
     invoice_ref: Any
@@ -128,6 +133,7 @@ class BilledPeriod:
     lines: tuple[InvoicedLine, ...] = ()
     documents: tuple[BilledDocument, ...] = ()
     rate: Decimal = Decimal(1)
+    digits: int | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "lines", tuple(self.lines))
@@ -148,9 +154,12 @@ class DocumentLine:
     document. ``price_unit``: the net unit price for the whole period.
     ``since``: the first day the line covers; ``period_end`` the last
     (inclusive). ``amount``: ``quantity × price_unit × share``, rounded once, > 0.
-    ``unit_amount``: the prorated unit price, rounded to the price precision;
-    ``rounding``: what makes ``quantity × unit_amount``, rounded to the
-    currency as a document line is, exactly ``amount``.
+    ``discount``: the discount (%) of the document line, as the line it
+    corrects billed it (or the new line's, for an invoice);
+    ``unit_amount``: the prorated unit price before that discount, rounded to
+    the price precision; ``rounding``: what makes ``quantity × unit_amount ×
+    (1 − discount / 100)``, rounded to the currency as a document line is,
+    exactly ``amount``.
     """
 
     direction: Literal["credit", "invoice"]
@@ -170,6 +179,7 @@ class DocumentLine:
     since: date | None = None
     unit_amount: Decimal | None = None
     rounding: Decimal = _ZERO
+    discount: Decimal = _ZERO
 
     @property
     def percent(self) -> Decimal:

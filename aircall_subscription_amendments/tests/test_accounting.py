@@ -207,7 +207,8 @@ class TestCreditNote(AccountingCase):
         self.assertEqual(amendment.move_ids.reversed_entry_id, self.invoice)
 
     def test_invoice_reversed_by_hand_is_not_credited_again(self):
-        """A full credit note made with Odoo's reversal already credits it all."""
+        """A full credit note made with Odoo's reversal, once posted, already
+        credits it all."""
         with freeze_time("2024-07-08"):
             reversal = (
                 self.env["account.move.reversal"]
@@ -215,6 +216,7 @@ class TestCreditNote(AccountingCase):
                 .create({"journal_id": self.invoice.journal_id.id, "reason": "error"})
             )
             reversal.refund_moves()
+            reversal.new_move_ids.action_post()
         self.assertEqual(len(reversal.new_move_ids), 1)
         amendment = self._apply({self.product_users: 6})
         self.assertFalse(amendment.move_ids)
@@ -242,10 +244,11 @@ class TestCreditNote(AccountingCase):
         )
         refund.action_post()
         amendment = self._apply({self.product_users: 6})
-        # 9 of the 10 users billed were refunded by hand: 1 is left to credit,
-        # from 10 July: 1 × 25.00 × 27/31 = 21.77 (not 4 × … = 87.10)
-        self.assertEqual(amendment.move_ids.amount_untaxed, 21.77)
-        self.assertEqual(amendment.move_ids.invoice_line_ids[0].quantity, 1)
+        # 9 × 25.00 = 225.00 of the 250.00 billed was refunded by hand (an
+        # amount: the 10 users stay billed): 4 × 25.00 × 27/31 = 87.10 is
+        # capped at the 25.00 left
+        self.assertEqual(amendment.move_ids.amount_untaxed, 25.0)
+        self.assertEqual(amendment.move_ids.invoice_line_ids[0].quantity, 4)
 
     def test_journal_setting(self):
         journal = self.env["account.journal"].create(
@@ -275,7 +278,8 @@ class TestCreditNote(AccountingCase):
                 move_class, "action_post", side_effect=UserError("Missing bank account")
             ),
             self.assertLogs(
-                "odoo.addons.aircall_subscription_amendments.models.account_move",
+                "odoo.addons.aircall_subscription_amendments.models."
+                "account_move_amendment",
                 level="WARNING",
             ),
         ):
@@ -462,7 +466,7 @@ class TestUpgradeAndMixed(AccountingCase):
             moves.action_post()
         with self.assertRaises(AccessError):
             moves.write({"ref": "changed"})
-        with self.assertRaises(AccessError):
+        with self.assertRaises(UserError):  # an AccessError, or the lines kept
             moves.invoice_line_ids.write({"price_unit": 1.0})
         with self.assertRaises(AccessError):
             moves.unlink()
@@ -562,7 +566,8 @@ class TestPeriods(AccountingCase):
         self.assertEqual(amendment.move_ids.reversed_entry_id, july)
 
     def test_lock_date_after_the_effective_date(self):
-        """Documents are created all the same; Odoo dates them out of the lock."""
+        """July is locked: its correction is a document of the day it is issued,
+        in August, that credits the billed period of July."""
         self._invoice_period(self.subscription, JULY)
         self.company.write(
             {
@@ -577,13 +582,15 @@ class TestPeriods(AccountingCase):
         )
         moves = amendment.move_ids
         self.assertEqual(len(moves), 2)
-        self.assertEqual(moves.mapped("invoice_date"), [EFFECTIVE, EFFECTIVE])
+        # dated the day they are issued; the billed period keeps the effective date
+        self.assertEqual(moves.mapped("invoice_date"), [date(2024, 8, 20)] * 2)
         with freeze_time("2024-08-20"):
             moves.action_post()
         for move in moves:
             self.assertEqual(move.state, "posted")
-            self.assertEqual(move.invoice_date, EFFECTIVE)
-            self.assertGreater(move.date, date(2024, 7, 31))
+            self.assertEqual(move.invoice_date, date(2024, 8, 20))
+            self.assertEqual(move.date, date(2024, 8, 20))
+            self.assertEqual(move.subscription_period_start, JULY)
         self.assertEqual(sorted(moves.mapped("amount_untaxed")), [10.45, 87.10])
 
     def test_lock_date_with_auto_post(self):

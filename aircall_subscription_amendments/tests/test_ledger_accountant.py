@@ -20,7 +20,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user
 
 from odoo.addons.account.models.account_move import AccountMove as CoreAccountMove
@@ -296,6 +296,7 @@ class TestCreditsCappedByBilling(AccountantCase):
                 .create({"reason": "goodwill", "journal_id": upgrade.journal_id.id})
             )
             reversal.reverse_moves()
+            reversal.new_move_ids.action_post()
         self.assertEqual(reversal.new_move_ids.amount_untaxed, 8.71)
         amendment = self._apply({self.product_addon: 0}, date(2024, 7, 20))
         self._assert_nothing_credited(amendment)
@@ -533,13 +534,23 @@ class TestReverseAndReplace(AccountantCase):
         self.assertTrue(replacement.exists())
         with freeze_time("2024-07-12"):
             replacement.action_post()
-        # an administrator's request dated 9 July: the upgrade's units were
-        # billed from 10 July only, the replacement's too
+        # an administrator's request dated 9 July, effective that day, is
+        # refused: the upgrade was applied from 10 July (Ledger II, effective
+        # dates in order)
         with freeze_time("2024-07-20"):
-            amendment = self._amend(
+            backdated = self._amend(
                 self.subscription,
                 {self.product_users: 10},
                 date(2024, 7, 9),
+                request_date=date(2024, 7, 9),
+            )
+            with self.assertRaisesRegex(ValidationError, "amended by .* effective"):
+                backdated.action_apply()
+            # from 10 July: the replacement billed the upgrade's units from then
+            amendment = self._amend(
+                self.subscription,
+                {self.product_users: 10},
+                date(2024, 7, 10),
                 request_date=date(2024, 7, 9),
             )
             amendment.action_apply()

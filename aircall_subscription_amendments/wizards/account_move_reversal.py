@@ -13,11 +13,13 @@ class AccountMoveReversal(models.TransientModel):
         return super(AccountMoveReversal, internal(self, DERIVED_WRITE)).modify_moves()
 
     def _modify_default_reverse_values(self, origin_move):
-        """Reverse and create a new invoice: the new one bills the same period.
+        """Reverse and create a new document: the new one bills (or credits)
+        the same period.
 
         Its lines keep their subscription lines (a copied field); the billed
-        period and the invoice it replaces are not copied by Odoo, so they are
-        given here.
+        period and the document it replaces are not copied by Odoo, so they
+        are given here; so is, for a credit note, the invoice it corrects: the
+        new one corrects it in its place.
         """
         values = super()._modify_default_reverse_values(origin_move)
         if origin_move.subscription_billed_id:
@@ -29,4 +31,6 @@ class AccountMoveReversal(models.TransientModel):
                 ),
                 subscription_replaced_id=origin_move.id,
             )
+            if origin_move.move_type == "out_refund" and origin_move.reversed_entry_id:
+                values["reversed_entry_id"] = origin_move.reversed_entry_id.id
         return values
