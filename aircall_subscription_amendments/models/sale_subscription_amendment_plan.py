@@ -47,10 +47,12 @@ class SaleSubscriptionAmendment(models.Model):
             result["plan"] = amendment._validate_and_plan()
         except (UserError, ValidationError, AccessError) as error:
             result["error"] = error.args[0]
+            result["schedule_date"] = amendment._later_renewal_offer()
             return result
         result["error"] = False
+        result["schedule_date"] = False
         result["decision"] = amendment.subscription_id._notice_decision(
-            result["plan"].kind.value, amendment.request_date
+            result["plan"].kind.value, amendment.request_date, amendment.effective_date
         )
         return result
 
@@ -132,8 +134,9 @@ class SaleSubscriptionAmendment(models.Model):
             for amendment in amendments:
                 day = days.get(amendment.company_id, today)
                 amendment._date_request(day)
-                plan = amendment._validate_and_plan(applied)
+                plan = amendment._validate_and_plan(applied, amendments)
                 amendment._label_from_plan(plan)
+                amendment._stamp_timing(plan)
                 if amendment._is_effective_later(day):
                     internal(amendment, APPLY_CONTEXT).write({"state": "scheduled"})
                     continue
@@ -218,9 +221,10 @@ class SaleSubscriptionAmendment(models.Model):
             ["product_id", "product_uom_qty", "price_unit", "discount"]
         )
 
-    def _validate_and_plan(self, applied=None):
+    def _validate_and_plan(self, applied=None, batch=None):
         """Check everything, then ask the rules for the plan. Writes nothing.
-        ``applied``: the amendments of the batch applied before this one."""
+        ``applied``: the amendments of the batch applied before this one;
+        ``batch``: the whole batch."""
         self.ensure_one()
         if self.state not in ("draft", "requested", "scheduled"):
             raise UserError(
@@ -241,9 +245,15 @@ class SaleSubscriptionAmendment(models.Model):
         self._ensure_lines_valid()
         plan = self._plan()
         self._ensure_in_order(applied)
-        # the plan's kind, from the lines as they are: not a stored label
+        self._ensure_not_frozen(batch)
+        # the plan's kind, from the lines as they are: not a stored label; judged
+        # against the renewal it must meet (the first on or after its effective
+        # date)
         subscription._ensure_notice_accepts(
-            plan.kind.value, self.request_date, self.override_reason
+            plan.kind.value,
+            self.request_date,
+            self.override_reason,
+            effective_date=self.effective_date,
         )
         return plan
 
@@ -316,6 +326,7 @@ class SaleSubscriptionAmendment(models.Model):
         periods = self.env["sale.subscription.ledger"]._billed_periods(
             subscription, self.effective_date, self._issue_date()
         )
+        timing = self._timing_to_check()
         try:
             return rules.make_plan(
                 self._old_rule_lines(),
@@ -333,6 +344,13 @@ class SaleSubscriptionAmendment(models.Model):
                 ),
                 round_globally=(
                     self.company_id.tax_calculation_rounding_method == "round_globally"
+                ),
+                term=subscription._rule_term(),
+                timing=timing,
+                first_unbilled=(
+                    self._first_unbilled()
+                    if timing != rules.ReductionTiming.IMMEDIATE
+                    else None
                 ),
             )
         except rules.RuleError as error:
@@ -357,13 +375,16 @@ class SaleSubscriptionAmendment(models.Model):
                     request=format_date(self.env, self.request_date),
                 )
             )
+        timed = error.field == "effective_date" and self._timing_error()
+        if timed:
+            return timed
         if error.field == "effective_date":
             renewal = self.subscription_id._renewal_date_after(self.request_date)
             return ValidationError(
                 self.env._(
                     "The effective date %(effective)s must lie between the request "
                     "date %(request)s (and the contract start %(start)s) and the "
-                    "renewal date %(renewal)s.",
+                    "renewal date %(renewal)s, or be a later renewal date.",
                     effective=format_date(self.env, self.effective_date),
                     request=format_date(self.env, self.request_date),
                     start=format_date(self.env, self.subscription_id.date_start),
@@ -462,11 +483,6 @@ class SaleSubscriptionAmendment(models.Model):
                 internal(
                     sub_line.amendment_line_id, APPLY_CONTEXT
                 ).subscription_line_id = sub_line
-
-    def _is_effective_later(self, today):
-        """Effective after ``today``: scheduled, the daily cron applies it."""
-        self.ensure_one()
-        return self.effective_date > today
 
     def _subscription_line_for_key(self, key):
         """The subscription line behind a rules key (a new add-on's, once created)."""

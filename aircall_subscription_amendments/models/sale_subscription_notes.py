@@ -151,6 +151,24 @@ class SaleSubscriptionNotes(models.AbstractModel):
             user_id=user.id,
         )
 
+    @api.model
+    def _log_withdrawn(self, amendment, customer):
+        """``customer`` (a name) withdrew their request or scheduled change."""
+        amendment.activity_unlink([REQUEST_ACTIVITY])
+        amendment.subscription_id._message_log(
+            body=Markup("<p>%s</p><p>%s</p>")
+            % (
+                amendment.env._(
+                    "%(amendment)s, effective %(date)s, withdrawn by %(customer)s "
+                    "from the customer portal.",
+                    amendment=amendment.name,
+                    date=format_date(amendment.env, amendment.effective_date),
+                    customer=customer,
+                ),
+                amendment._get_html_link(),
+            )
+        )
+
     # -- running contracts -------------------------------------------------------
 
     @api.model
