@@ -37,7 +37,10 @@ def users(quantity):
     return Line("users", "Users", Decimal(quantity), Decimal(30), name="Users")
 
 
-def plan(effective, request=D(2024, 7, 10), **kwargs):
+JULY_10 = D(2024, 7, 10)
+
+
+def plan(effective, request=JULY_10, **kwargs):
     kwargs.setdefault("renewal_date", TERM.renewal_after(request))
     kwargs.setdefault("term", TERM)
     return make_plan(
@@ -82,6 +85,15 @@ def test_the_first_renewal_a_late_reduction_meets():
     assert TERM.first_renewal_meeting(D(2025, 1, 6), 0) == D(2026, 1, 6)
 
 
+def test_a_day_beyond_the_calendar_is_no_renewal():
+    assert not TERM.is_renewal(D(9999, 12, 31))
+    with pytest.raises(RuleError) as error:
+        TERM.renewal_to_meet(D(9999, 12, 31), D(2024, 7, 10))
+    assert error.value.field == "effective_date"
+    with pytest.raises(RuleError):
+        plan(D(9999, 12, 31))
+
+
 def test_a_term_checks_its_recurrence():
     with pytest.raises(RuleError) as error:
         Term(START, 0, "month")
@@ -99,7 +111,9 @@ def test_a_term_checks_its_recurrence():
     request=st.dates(D(2000, 1, 1), D(2045, 1, 1)),
     notice=st.integers(0, 400),
 )
-def test_the_renewal_offered_is_the_first_on_time(start, interval, unit, request, notice):
+def test_the_renewal_offered_is_the_first_on_time(
+    start, interval, unit, request, notice
+):
     term = Term(start, interval, unit)
     later = term.first_renewal_meeting(request, notice)
     assert term.is_renewal(later) and later > request
@@ -169,9 +183,7 @@ def test_period_end_takes_effect_from_the_first_period_not_invoiced():
 def test_renewal_takes_effect_at_the_renewal_or_a_later_one():
     result = plan(D(2025, 1, 6), timing="renewal", first_unbilled=D(2024, 8, 6))
     assert not result.credit_lines
-    plan(
-        D(2026, 1, 6), request=D(2024, 12, 20), timing="renewal", first_unbilled=None
-    )
+    plan(D(2026, 1, 6), request=D(2024, 12, 20), timing="renewal", first_unbilled=None)
     for refused in (D(2024, 7, 10), D(2024, 8, 6), D(2024, 12, 31)):
         with pytest.raises(RuleError):
             plan(refused, timing="renewal", first_unbilled=D(2024, 8, 6))
@@ -221,13 +233,33 @@ def test_an_unknown_timing_is_refused():
     with pytest.raises(RuleError) as error:
         check_timing(
             "someday",
-            AmendmentKind.DOWNGRADE,
+            True,
             D(2024, 7, 10),
             request_date=D(2024, 7, 10),
             renewal=None,
             first_unbilled=None,
         )
     assert error.value.field == "timing"
+
+
+def test_period_end_beyond_the_renewal_waits_for_a_renewal_date():
+    # the next term's first period is invoiced already: a change beyond the
+    # term takes effect on a renewal date only
+    assert timed_effective_date(
+        "period_end",
+        request_date=D(2024, 12, 20),
+        renewal=D(2025, 1, 6),
+        first_unbilled=D(2025, 2, 6),
+        term=TERM,
+    ) == D(2026, 1, 6)
+
+
+def test_a_cancellation_that_lowers_lines_is_timed():
+    with pytest.raises(RuleError):
+        plan(D(2024, 7, 10), timing="renewal", cancel_renewal=True)
+    result = plan(D(2025, 1, 6), timing="renewal", cancel_renewal=True)
+    assert result.kind is AmendmentKind.CANCELLATION
+    assert not result.credit_lines
 
 
 def test_renewal_timing_without_a_renewal_waits_for_the_period_end():
@@ -251,6 +283,7 @@ def test_the_timed_date_is_never_before_the_request(request, ahead, timing):
         request_date=request,
         renewal=renewal_date(START, 12, "month", request),
         first_unbilled=first_unbilled,
+        term=TERM,
     )
     if timing is ReductionTiming.IMMEDIATE:
         assert timed is None
@@ -258,7 +291,7 @@ def test_the_timed_date_is_never_before_the_request(request, ahead, timing):
         assert timed >= request
         check_timing(
             timing,
-            AmendmentKind.DOWNGRADE,
+            True,
             timed,
             request_date=request,
             renewal=renewal_date(START, 12, "month", request),

@@ -281,7 +281,12 @@ class SaleSubscription(models.Model):
         term = self._rule_term()
         if term is None:
             return self._renewal_date_after(request_date)
-        return term.renewal_to_meet(effective_date or request_date, request_date)
+        try:
+            return term.renewal_to_meet(effective_date or request_date, request_date)
+        except rules.RuleError:
+            # a date beyond the calendar: judged against the coming renewal
+            # (the plan refuses it)
+            return self._renewal_date_after(request_date)
 
     def _first_renewal_meeting(self, request_date):
         """The first renewal a reduction requested on ``request_date`` is on

@@ -357,7 +357,7 @@ class SaleSubscriptionAmendment(models.Model):
         }
         if applying:
             # what accepting a request or a scheduled change records on it
-            locked -= {"amendment_type", "reduction_timing"}
+            locked -= {"amendment_type", "reduction_timing", "effective_date"}
         # a scheduled amendment was checked on its request date: it is frozen too
         if locked and any(a.state != "draft" for a in self):
             raise UserError(

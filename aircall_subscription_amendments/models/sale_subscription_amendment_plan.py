@@ -131,12 +131,18 @@ class SaleSubscriptionAmendment(models.Model):
             amendments._lock_for_apply()
             amendments._prefetch_for_apply()
             applied, prepared = amendments.browse(), []
-            for amendment in amendments:
+            for index, amendment in enumerate(amendments):
                 day = days.get(amendment.company_id, today)
                 amendment._date_request(day)
-                plan = amendment._validate_and_plan(applied, amendments)
+                if amendment.state == "requested":
+                    amendment._follow_timing(later_only=True)
+                # those scheduled before it in the batch freeze its lines; those
+                # applied before it, or still to come, do not
+                plan = amendment._validate_and_plan(
+                    applied, applied | amendments[index:]
+                )
                 amendment._label_from_plan(plan)
-                amendment._stamp_timing(plan)
+                amendment._stamp_timing()
                 if amendment._is_effective_later(day):
                     internal(amendment, APPLY_CONTEXT).write({"state": "scheduled"})
                     continue
@@ -224,7 +230,8 @@ class SaleSubscriptionAmendment(models.Model):
     def _validate_and_plan(self, applied=None, batch=None):
         """Check everything, then ask the rules for the plan. Writes nothing.
         ``applied``: the amendments of the batch applied before this one;
-        ``batch``: the whole batch."""
+        ``batch``: those of the batch that freeze nothing of it (the applied
+        ones and those still to come)."""
         self.ensure_one()
         if self.state not in ("draft", "requested", "scheduled"):
             raise UserError(
@@ -256,42 +263,6 @@ class SaleSubscriptionAmendment(models.Model):
             effective_date=self.effective_date,
         )
         return plan
-
-    def _ensure_in_order(self, applied=None):
-        """An amendment is not effective before one already applied to its
-        subscription (``applied``: those of the batch, not yet stored as
-        done): planned from today's lines, a backdated change would bill or
-        credit the days between as if they held since its effective date."""
-        self.ensure_one()
-        later = (applied or self.browse()).filtered(
-            lambda other: (
-                other.subscription_id == self.subscription_id
-                and other.effective_date > self.effective_date
-            )
-        )
-        if not later:
-            later = self.search(
-                [
-                    ("subscription_id", "=", self.subscription_id.id),
-                    ("state", "=", "done"),
-                    ("effective_date", ">", self.effective_date),
-                ],
-                order="effective_date desc, id desc",
-                limit=1,
-            )
-        if later:
-            raise ValidationError(
-                self.env._(
-                    "%(subscription)s was amended by %(later)s effective %(day)s: "
-                    "an amendment effective %(effective)s, before it, would be "
-                    "planned as if today's lines held since then. Make it effective "
-                    "on %(day)s or later, or cancel and redo the later change.",
-                    subscription=self.subscription_id.display_name,
-                    later=later[0].name,
-                    day=format_date(self.env, later[0].effective_date),
-                    effective=format_date(self.env, self.effective_date),
-                )
-            )
 
     def _ensure_lines_valid(self):
         """What the lines' constraints cannot know before applying, in the

@@ -118,7 +118,7 @@ class SaleSubscriptionAmendmentPreview(models.AbstractModel):
     @api.model
     def _timing_notices(self, amendment, plan):
         """When a timed reduction takes effect, and that nothing is credited."""
-        if not plan or plan.kind not in rules.TIMED_KINDS:
+        if not plan or not amendment._is_timed():
             return []
         timing = amendment._timing_to_check()
         if timing == rules.ReductionTiming.IMMEDIATE:

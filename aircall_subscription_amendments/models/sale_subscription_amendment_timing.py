@@ -19,7 +19,7 @@ from odoo.tools import float_compare
 from odoo.tools.misc import format_date
 
 from .. import rules
-from ..tools import APPLY_CONTEXT, internal
+from ..tools import APPLY_CONTEXT, ConcurrentAmendmentError, internal
 
 _logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class SaleSubscriptionAmendment(models.Model):
         timing = self._timing_to_check()
         if (
             timing == rules.ReductionTiming.IMMEDIATE
-            or self.amendment_type not in rules.TIMED_KINDS
+            or not self._is_timed()
             or not (self.subscription_id and self.request_date)
         ):
             return None
@@ -70,9 +70,16 @@ class SaleSubscriptionAmendment(models.Model):
             request_date=self.request_date,
             renewal=self.subscription_id._renewal_date_after(self.request_date),
             first_unbilled=self._first_unbilled(),
+            term=self.subscription_id._rule_term(),
         )
 
-    def _stamp_timing(self, plan):
+    def _is_timed(self):
+        """The change lowers a line (a cancellation that does too): the
+        template's timing applies to it."""
+        self.ensure_one()
+        return rules.is_timed(*self._quantities())
+
+    def _stamp_timing(self):
         """Remember the timing a reduction was accepted under (what the
         customer is told: nothing credited)."""
         self.ensure_one()
@@ -80,7 +87,7 @@ class SaleSubscriptionAmendment(models.Model):
             return
         timing = (
             self._template_timing()
-            if plan.kind in rules.TIMED_KINDS
+            if self._is_timed()
             else rules.ReductionTiming.IMMEDIATE
         )
         if self.reduction_timing != timing.value:
@@ -100,12 +107,17 @@ class SaleSubscriptionAmendment(models.Model):
             ),
         }[self._template_timing()]
 
-    def _follow_timing(self):
+    def _follow_timing(self, later_only=False):
         """An amendment sent without an effective date takes the one its
-        template's timing gives a reduction (today otherwise)."""
+        template's timing gives a reduction (today otherwise). ``later_only``:
+        a customer's request confirmed after the period it would take effect
+        in was invoiced moves to the first period not invoiced (it was on
+        time when sent: the notice rule judges it again on its request date)."""
         self.ensure_one()
         timed = self._timed_effective_date()
-        if timed and timed != self.effective_date:
+        if timed and (
+            timed > self.effective_date if later_only else timed != self.effective_date
+        ):
             internal(self, APPLY_CONTEXT).write({"effective_date": timed})
 
     def _later_renewal_offer(self):
@@ -196,11 +208,52 @@ class SaleSubscriptionAmendment(models.Model):
     def _cron_apply_scheduled(self, today):
         """Apply these scheduled amendments (the daily cron: their effective
         date has come), one by one in their order: one that cannot be applied
-        any more is noted on it, and the others are applied."""
+        any more (the contract closed, its lines changed) is noted on it and
+        cancelled, rather than tried again every day; one that meets a
+        concurrent change waits for the next run; the others are applied."""
         notes = self.env["sale.subscription.notes"]
         for amendment in self.sorted(lambda a: (a.effective_date, a.id)):
             try:
                 amendment._apply(today)
+            except ConcurrentAmendmentError as error:
+                _logger.info("Amendment %s waits: %s", amendment.name, error)
             except (UserError, ValidationError) as error:
                 _logger.warning("Amendment %s not applied: %s", amendment.name, error)
                 notes._log_not_applied(amendment, today, error)
+                internal(amendment, APPLY_CONTEXT).write({"state": "cancel"})
+
+    def _ensure_in_order(self, applied=None):
+        """An amendment is not effective before one already applied to its
+        subscription (``applied``: those of the batch, not yet stored as
+        done): planned from today's lines, a backdated change would bill or
+        credit the days between as if they held since its effective date."""
+        self.ensure_one()
+        later = (applied or self.browse()).filtered(
+            lambda other: (
+                other.subscription_id == self.subscription_id
+                and other.effective_date > self.effective_date
+            )
+        )
+        if not later:
+            later = self.search(
+                [
+                    ("subscription_id", "=", self.subscription_id.id),
+                    ("state", "=", "done"),
+                    ("effective_date", ">", self.effective_date),
+                ],
+                order="effective_date desc, id desc",
+                limit=1,
+            )
+        if later:
+            raise ValidationError(
+                self.env._(
+                    "%(subscription)s was amended by %(later)s effective %(day)s: "
+                    "an amendment effective %(effective)s, before it, would be "
+                    "planned as if today's lines held since then. Make it effective "
+                    "on %(day)s or later, or cancel and redo the later change.",
+                    subscription=self.subscription_id.display_name,
+                    later=later[0].name,
+                    day=format_date(self.env, later[0].effective_date),
+                    effective=format_date(self.env, self.effective_date),
+                )
+            )

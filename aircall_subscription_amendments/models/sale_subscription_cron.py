@@ -150,9 +150,10 @@ class SaleSubscription(models.Model):
             internal(subscription, DERIVED_WRITE).amendment_cron_date = today
 
     def _cron_steps(self, today):
-        """Scheduled cancellations, renewal, the other scheduled amendments,
-        reminder, then subscription_oca's own run, which invoices the periods
-        that start today under the terms the steps before left.
+        """Scheduled amendments effective by the renewal, the renewal, the
+        scheduled amendments after it, reminder, then subscription_oca's own
+        run, which invoices the periods that start today under the terms the
+        steps before left.
 
         A cancellation scheduled for a renewal is applied before the renewal
         step of that day: the contract closes at that renewal, not one term
@@ -163,10 +164,20 @@ class SaleSubscription(models.Model):
                 amendment.state == "scheduled" and amendment.effective_date <= today
             )
         )
-        cancellations = due.filtered("cancel_renewal")
-        cancellations._cron_apply_scheduled(today)
+        # in the order of their effective dates, those effective by the renewal
+        # of the day before it (a cancellation closes the contract there), those
+        # after it (a late run catching up) after it
+        renewal = (
+            self.renewal_date
+            if self.renewal_date and self.renewal_date <= today
+            else None
+        )
+        before = due.filtered(
+            lambda amendment: not renewal or amendment.effective_date <= renewal
+        )
+        before._cron_apply_scheduled(today)
         self._cron_renew_terms(today)
-        (due - cancellations)._cron_apply_scheduled(today)
+        (due - before)._cron_apply_scheduled(today)
         self._cron_notice_reminders(today)
         self._cron_subscription_oca()
 

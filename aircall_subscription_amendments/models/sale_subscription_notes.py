@@ -104,7 +104,7 @@ class SaleSubscriptionNotes(models.AbstractModel):
         """A scheduled amendment the cron could not apply, and why."""
         amendment.message_post(
             body=amendment.env._(
-                "Not applied on %(date)s: %(error)s",
+                "Not applied on %(date)s, and cancelled: %(error)s",
                 date=format_date(amendment.env, day),
                 error=str(error),
             )

@@ -45,6 +45,7 @@ from .timing import (
     TIMED_KINDS,
     ReductionTiming,
     check_timing,
+    is_timed,
     timed_effective_date,
 )
 from .values import (
@@ -86,6 +87,7 @@ __all__ = [
     "TIMED_KINDS",
     "ReductionTiming",
     "check_timing",
+    "is_timed",
     "timed_effective_date",
     # plan
     "MAX_QUANTITY",

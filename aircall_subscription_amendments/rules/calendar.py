@@ -114,14 +114,22 @@ class Term:
         object.__setattr__(self, "unit", _check_recurrence(self.interval, self.unit))
 
     def renewal_after(self, day: date) -> date:
-        """The first renewal strictly after ``day`` (``renewal_date``)."""
-        return term_bounds(self.start, self.interval, self.unit, day)[1]
+        """The first renewal strictly after ``day`` (``renewal_date``);
+        RuleError("effective_date") when it is beyond the calendar (year 9999)."""
+        try:
+            return term_bounds(self.start, self.interval, self.unit, day)[1]
+        except (ValueError, OverflowError):
+            raise RuleError(
+                "effective_date", f"no renewal after {day} in the calendar"
+            ) from None
 
     def is_renewal(self, day: date) -> bool:
         """``day`` is a renewal: a boundary of the term after its start."""
-        return day > self.start and (
-            term_bounds(self.start, self.interval, self.unit, day)[0] == day
-        )
+        try:
+            bounds = term_bounds(self.start, self.interval, self.unit, day)
+        except (ValueError, OverflowError):
+            bounds = (None, None)  # the last term of the calendar: no renewal
+        return day > self.start and bounds[0] == day
 
     def renewal_to_meet(self, effective: date, request: date) -> date:
         """The renewal a change effective on ``effective`` and requested on

@@ -28,7 +28,7 @@ from .calendar import Term
 from .errors import RuleError
 from .notice import AmendmentKind, classify
 from .proration import ACTUAL_DAYS, CONVENTIONS, _check_digits, round_amount, share
-from .timing import ReductionTiming, check_timing
+from .timing import ReductionTiming, check_timing, is_timed
 from .values import (
     _EXACT,
     _ZERO,
@@ -320,7 +320,10 @@ def make_plan(
         raise RuleError("line_ids", "no change")
     check_timing(
         timing,
-        kind,
+        is_timed(
+            {key: line.quantity for key, line in old.items()},
+            {key: line.quantity for key, line in new.items()},
+        ),
         effective_date,
         request_date=request_date,
         renewal=renewal_date,

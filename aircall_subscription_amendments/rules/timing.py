@@ -6,18 +6,24 @@
   billed stays billed, nothing is credited;
 - ``RENEWAL``: from the renewal date: the term ends as billed.
 
-The timing sets the effective date of a reduction (a downgrade, or a mixed
-change as a whole); an earlier date is refused, a later one only when it is a
-later renewal. Upgrades and cancellations keep the date asked: an upgrade is
+The timing sets the effective date of a reduction: a change that lowers a line
+(a downgrade, a mixed change as a whole, or a cancellation that also lowers
+lines); an earlier date is refused, a later one only when it is a later
+renewal. Upgrades and plain cancellations keep the date asked: an upgrade is
 immediate whatever the timing, a cancellation takes effect at a renewal anyway.
+When the first period not invoiced starts after the renewal (the next term is
+invoiced already), a ``PERIOD_END`` reduction waits for the first renewal on or
+after it: a change beyond the term takes effect on a renewal date only.
 """
 
+from collections.abc import Hashable, Mapping
 from datetime import date
+from decimal import Decimal
 from enum import Enum
 
 from .calendar import Term
 from .errors import RuleError
-from .notice import AmendmentKind
+from .notice import AmendmentKind, classify
 
 
 class ReductionTiming(str, Enum):
@@ -26,8 +32,14 @@ class ReductionTiming(str, Enum):
     RENEWAL = "renewal"
 
 
-#: the kinds an amendment's timing applies to
+#: the kinds of line changes an amendment's timing applies to
 TIMED_KINDS = frozenset({AmendmentKind.DOWNGRADE, AmendmentKind.MIXED})
+
+
+def is_timed(old: Mapping[Hashable, Decimal], new: Mapping[Hashable, Decimal]) -> bool:
+    """The change of quantities ``old`` → ``new`` lowers a line: the timing
+    applies to it, whether or not it also stops the renewal."""
+    return classify(old, new) in TIMED_KINDS
 
 
 def _timing(value) -> ReductionTiming:
@@ -43,24 +55,29 @@ def timed_effective_date(
     request_date: date,
     renewal: date | None,
     first_unbilled: date | None,
+    term: Term | None = None,
 ) -> date | None:
     """The effective date ``timing`` gives a reduction requested on
     ``request_date``: None for ``IMMEDIATE`` (the date asked); the first day
     not yet invoiced (``first_unbilled``; None: nothing invoiced ahead of the
     request date) for ``PERIOD_END``; the ``renewal`` it must meet for
     ``RENEWAL`` (without a renewal, as ``PERIOD_END``). Never before
-    ``request_date``."""
+    ``request_date``; beyond the ``renewal``, a renewal of ``term``."""
     timing = _timing(timing)
     if timing is ReductionTiming.IMMEDIATE:
         return None
     if timing is ReductionTiming.RENEWAL and renewal is not None:
         return max(renewal, request_date)
-    return max(first_unbilled or request_date, request_date)
+    timed = max(first_unbilled or request_date, request_date)
+    if renewal is not None and timed > renewal and term is not None:
+        # the next term is invoiced already: a renewal date, beyond the term
+        return term.renewal_to_meet(timed, request_date)
+    return timed
 
 
 def check_timing(
     timing: ReductionTiming | str,
-    kind: AmendmentKind,
+    timed_change: bool,
     effective_date: date,
     *,
     request_date: date,
@@ -68,17 +85,18 @@ def check_timing(
     first_unbilled: date | None,
     term: Term | None = None,
 ) -> None:
-    """Refuse (``RuleError("effective_date")``) a reduction whose effective
-    date is not the one ``timing`` gives it, unless it is a later renewal of
-    ``term``. Other kinds are not timed."""
+    """Refuse (``RuleError("effective_date")``) a reduction (``timed_change``:
+    ``is_timed``) whose effective date is not the one ``timing`` gives it,
+    unless it is a later renewal of ``term``. Other changes are not timed."""
     timing = _timing(timing)
-    if kind not in TIMED_KINDS:
+    if not timed_change:
         return
     timed = timed_effective_date(
         timing,
         request_date=request_date,
         renewal=renewal,
         first_unbilled=first_unbilled,
+        term=term,
     )
     if timed is None or effective_date == timed:
         return

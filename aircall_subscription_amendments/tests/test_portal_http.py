@@ -121,7 +121,6 @@ class TestPortalTours(PortalHttpCase):
             login="portal_customer",
         )
 
-
     def test_a_late_request_scheduled_for_the_next_renewal_then_withdrawn(self):
         self.start_tour(
             f"/my/subscriptions/{self.late.id}",

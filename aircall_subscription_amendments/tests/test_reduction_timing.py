@@ -517,3 +517,149 @@ class TestScheduledChanges(TimingCase):
             facts = subscription.sudo()._portal_notice_facts()
         self.assertEqual(facts["reductions_from"], date(2026, 1, 6))
         self.assertIn("scheduled for the renewal of 01/06/2026", facts["notice"])
+
+
+class TestWhatTheReviewFound(TimingCase):
+    """What a review of the first version found, each reproduced."""
+
+    def test_a_cancellation_that_lowers_lines_follows_the_timing(self):
+        subscription, invoice = self._contract("renewal")
+        with freeze_time("2024-07-10"):
+            with self.assertRaisesRegex(ValidationError, "01/06/2025"):
+                self._reduce(
+                    subscription, cancel_renewal=True, effective_date=date(2024, 7, 10)
+                )
+            amendment = self._reduce(subscription, cancel_renewal=True)
+        self.assertEqual(
+            (amendment.amendment_type, amendment.state, amendment.effective_date),
+            ("cancellation", "scheduled", date(2025, 1, 6)),
+        )
+        self.assertEqual(amendment.reduction_timing, "renewal")
+        self.assertFalse(amendment.move_ids | invoice.reversal_move_ids)
+        self.assertEqual(self._users(subscription).product_uom_qty, 10)
+
+    def test_a_template_with_another_timing_is_the_administrators(self):
+        subscription, _invoice = self._contract("renewal")
+        twin = subscription.template_id.copy({"name": "Twin"})
+        twin.reduction_timing = "immediate"
+        with self.assertRaisesRegex(AccessError, "reduction timing"):
+            subscription.with_user(self.manager).write({"template_id": twin.id})
+        self.assertEqual(subscription.template_id.reduction_timing, "renewal")
+        # the same timing: nothing to protect
+        same = subscription.template_id.copy({"name": "Same"})
+        subscription.with_user(self.manager).write({"template_id": same.id})
+        self.assertEqual(subscription.template_id, same)
+
+    def test_a_batch_is_frozen_by_what_it_schedules_before(self):
+        subscription, _invoice = self._contract(next_invoice=date(2099, 1, 1))
+        amendments = self.env["sale.subscription.amendment"].with_user(self.manager)
+        before = self.fingerprint()
+        with freeze_time("2024-11-01"):
+            twice = amendments.create(
+                {
+                    "subscription_id": subscription.id,
+                    "cancel_renewal": True,
+                    "effective_date": date(2025, 1, 6),
+                }
+            ) | amendments.create(
+                {
+                    "subscription_id": subscription.id,
+                    "cancel_renewal": True,
+                    "effective_date": date(2024, 12, 1),
+                }
+            )
+            with self.assertRaisesRegex(UserError, "scheduled by"):
+                twice.action_apply()
+            self.assertEqual(set(twice.mapped("state")), {"draft"})
+            one_line = self._amend(
+                subscription, {self.users_30: 8}, effective=date(2024, 12, 1)
+            ) | self._amend(
+                subscription, {self.users_30: 6}, effective=date(2025, 1, 6)
+            )
+            with self.assertRaisesRegex(UserError, "scheduled by"):
+                one_line.action_apply()
+        # all or nothing: both drafts, the contract as it was
+        self.assertEqual(set(one_line.mapped("state")), {"draft"})
+        (twice | one_line).sudo().unlink()
+        self.assertUnchanged(before, "batches refused")
+
+    def test_a_request_confirmed_after_the_next_invoice_moves_to_the_next_period(self):
+        subscription, _invoice = self._contract("period_end")
+        with freeze_time("2024-11-06"):
+            self._invoice_period(subscription, date(2024, 11, 6))
+        customer = subscription.with_user(self.customer_user)
+        with freeze_time("2024-12-05 10:00:00"):
+            request = self.env["sale.subscription.amendment"].browse(
+                customer.portal_request_amendment(
+                    self._request_values(subscription, {self.users_30: 6})
+                )
+            )
+        self.assertEqual(request.effective_date, date(2024, 12, 6))
+        with freeze_time("2024-12-06"):
+            december = self._invoice_period(subscription, date(2024, 12, 6))
+        with freeze_time("2024-12-09"):
+            request.with_user(self.manager).action_apply()
+        # on time when sent (5 December, deadline 7 December): the first period
+        # not invoiced, the renewal, nothing credited
+        self.assertEqual(
+            (request.state, request.effective_date, request.request_date),
+            ("scheduled", date(2025, 1, 6), date(2024, 12, 5)),
+        )
+        self.assertFalse(request.move_ids | december.reversal_move_ids)
+
+    def test_a_late_run_applies_the_due_changes_in_their_order(self):
+        subscription, _invoice = self._contract(next_invoice=date(2099, 1, 1))
+        amendments = self.env["sale.subscription.amendment"].with_user(self.manager)
+        with freeze_time("2024-11-01"):
+            reduction = self._reduce(subscription, effective_date=date(2024, 12, 1))
+            cancellation = amendments.create_and_apply(
+                {
+                    "subscription_id": subscription.id,
+                    "cancel_renewal": True,
+                    "effective_date": date(2024, 12, 20),
+                }
+            )
+        self._cron("2024-12-21")
+        self.assertEqual((reduction.state, cancellation.state), ("done", "done"))
+        self.assertEqual(self._users(subscription).product_uom_qty, 6)
+        self.assertFalse(subscription.auto_renew)
+
+    def test_an_administrator_does_not_edit_a_frozen_line_either(self):
+        subscription, _invoice = self._contract("renewal")
+        with freeze_time("2024-07-10"):
+            scheduled = self._reduce(subscription)
+        line = self._users(subscription).with_user(self.admin)
+        with self.assertRaisesRegex(UserError, scheduled.name):
+            line.write({"product_uom_qty": 12})
+        with self.assertRaisesRegex(UserError, scheduled.name):
+            line.write_with_override({"product_uom_qty": 4}, "agreed")
+        with self.assertRaisesRegex(UserError, scheduled.name):
+            line.with_context(override_reason="agreed").unlink()
+        self.assertEqual(self._users(subscription).product_uom_qty, 10)
+        scheduled.with_user(self.admin).action_cancel()
+        line.write({"product_uom_qty": 12})
+        self.assertEqual(self._users(subscription).product_uom_qty, 12)
+
+    def test_a_scheduled_change_that_cannot_apply_is_cancelled_once(self):
+        subscription, _invoice = self._contract(next_invoice=date(2099, 1, 1))
+        amendments = self.env["sale.subscription.amendment"].with_user(self.manager)
+        with freeze_time("2024-11-01"):
+            cancellation = amendments.create_and_apply(
+                {
+                    "subscription_id": subscription.id,
+                    "cancel_renewal": True,
+                    "effective_date": date(2025, 1, 6),
+                }
+            )
+            reduction = self._reduce(subscription, effective_date=date(2026, 1, 6))
+        self._cron("2025-01-06")
+        self.assertEqual(cancellation.state, "done")
+        self.assertFalse(subscription.in_progress)
+        self._cron("2026-01-06")
+        self._cron("2026-01-07")
+        self.assertEqual(reduction.state, "cancel")
+        notes = reduction.message_ids.filtered(
+            lambda message: "Not applied on" in (message.body or "")
+        )
+        self.assertEqual(len(notes), 1)
+        self.assertIn("not running", notes.body)
