@@ -44,6 +44,12 @@ AMENDMENT_TYPES = [
     ("mixed", "Mixed change"),
     ("cancellation", "Cancellation"),
 ]
+#: when a reduction takes effect (``rules.ReductionTiming``)
+REDUCTION_TIMINGS = [
+    ("immediate", "Immediately, with a prorated credit note"),
+    ("period_end", "At the end of the invoiced period, nothing credited"),
+    ("renewal", "At the renewal date, nothing credited"),
+]
 
 
 class ConcurrentAmendmentError(UserError):

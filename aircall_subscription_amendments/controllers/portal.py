@@ -203,8 +203,13 @@ class SubscriptionPortal(CustomerPortal):
             }
         )
         if request.httprequest.method == "POST":
-            request_values = self._request_values_from_form(post)
             action = post.get("action")
+            if action == "schedule" and post.get("schedule_date"):
+                # the next renewal the change is on time for: previewed for it
+                post = dict(post, effective_date=post["schedule_date"])
+                values["form"] = post
+                action = "preview"
+            request_values = self._request_values_from_form(post)
             try:
                 if action == "send":
                     amendment = request.env["sale.subscription.amendment"].browse(
@@ -224,6 +229,29 @@ class SubscriptionPortal(CustomerPortal):
         return request.render(
             "aircall_subscription_amendments.portal_subscription_request", values
         )
+
+    @http.route(
+        ["/my/subscriptions/<int:subscription_id>/withdraw"],
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
+    )
+    def portal_subscription_withdraw(self, subscription_id, amendment_id=None, **post):
+        """Withdraw one of the customer's own waiting changes (the model
+        checks who and which)."""
+        subscription = request.env["sale.subscription"].browse(subscription_id)
+        try:
+            subscription.check_access("read")
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        try:
+            subscription.portal_withdraw_amendment(
+                int(amendment_id) if (amendment_id or "").isdigit() else None
+            )
+        except (AccessError, UserError, ValidationError):
+            return request.redirect(f"{subscription.access_url}?message=not_withdrawn")
+        return request.redirect(f"{subscription.access_url}?message=withdrawn")
 
     def _request_values_from_form(self, post):
         """The form's fields as ``portal_request_amendment`` takes them:

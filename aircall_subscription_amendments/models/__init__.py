@@ -17,6 +17,7 @@ from . import (
     sale_subscription_amendment_plan,
     sale_subscription_amendment_preview,
     sale_subscription_amendment_request,
+    sale_subscription_amendment_timing,
     sale_subscription_cron,
     sale_subscription_guard,
     sale_subscription_invariant,

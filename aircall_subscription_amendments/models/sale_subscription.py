@@ -265,6 +265,38 @@ class SaleSubscription(models.Model):
             self.date_start, self.term_interval, self.term_unit, after=day
         )
 
+    def _rule_term(self):
+        """The contract's term for the rules (``rules.Term``): None without a
+        term, or with an end date (it ends there: no later renewal)."""
+        self.ensure_one()
+        if self.term_interval <= 0 or not self.date_start or self.date:
+            return None
+        return rules.Term(self.date_start, self.term_interval, self.term_unit)
+
+    def _renewal_to_meet(self, effective_date, request_date):
+        """The renewal a change effective on ``effective_date``, requested on
+        ``request_date``, must meet: the first renewal on or after its
+        effective date (after the request date). None without a term."""
+        self.ensure_one()
+        term = self._rule_term()
+        if term is None:
+            return self._renewal_date_after(request_date)
+        try:
+            return term.renewal_to_meet(effective_date or request_date, request_date)
+        except rules.RuleError:
+            # a date beyond the calendar: judged against the coming renewal
+            # (the plan refuses it)
+            return self._renewal_date_after(request_date)
+
+    def _first_renewal_meeting(self, request_date):
+        """The first renewal a reduction requested on ``request_date`` is on
+        time for (None without a term, or with an end date)."""
+        self.ensure_one()
+        term = self._rule_term()
+        return term and term.first_renewal_meeting(
+            request_date, max(self.notice_days, 0)
+        )
+
     def _follow_template_term(self):
         """Take the term and notice days of the template (it just got a term)."""
         for (template, company), subscriptions in self.grouped(
@@ -278,20 +310,29 @@ class SaleSubscription(models.Model):
                 }
             )
 
-    def _notice_decision(self, kind, request_date):
+    def _notice_decision(self, kind, request_date, effective_date=None):
+        """The notice rule's decision on ``kind`` requested on ``request_date``
+        and effective on ``effective_date`` (default: the request date),
+        judged against the renewal it must meet (``_renewal_to_meet``)."""
         self.ensure_one()
         return rules.decide(
-            kind, request_date, self._renewal_date_after(request_date), self.notice_days
+            kind,
+            request_date,
+            self._renewal_to_meet(effective_date, request_date),
+            self.notice_days,
         )
 
-    def _ensure_notice_accepts(self, kind, request_date, override_reason=False):
-        """Accept ``kind`` submitted on ``request_date`` or raise a UserError.
+    def _ensure_notice_accepts(
+        self, kind, request_date, override_reason=False, effective_date=None
+    ):
+        """Accept ``kind`` submitted on ``request_date``, effective on
+        ``effective_date``, or raise a UserError.
 
         A late change is accepted when ``_accepts_late_change`` says so.
         Returns the rules' decision.
         """
         self.ensure_one()
-        decision = self._notice_decision(kind, request_date)
+        decision = self._notice_decision(kind, request_date, effective_date)
         if decision.accepted or self._accepts_late_change(override_reason):
             return decision
         raise UserError(self._notice_refusal_message(decision))
@@ -324,6 +365,18 @@ class SaleSubscription(models.Model):
             renewal=format_date(self.env, decision.renewal_date),
             days=self.notice_days,
             late=decision.days_late,
+        ) + self._next_renewal_sentence(decision.request_date)
+
+    def _next_renewal_sentence(self, request_date):
+        """The sentence naming the next renewal
+        a reduction requested on ``request_date`` meets (or nothing)."""
+        later = self._first_renewal_meeting(request_date)
+        if not later:
+            return ""
+        return " " + self.env._(
+            "It is on time for the renewal of %(later)s: schedule it for that "
+            "day (effective date %(later)s).",
+            later=format_date(self.env, later),
         )
 
     def action_open_amendment_wizard(self):

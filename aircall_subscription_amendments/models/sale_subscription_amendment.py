@@ -8,8 +8,6 @@ subscription lines, build the documents (account_move.py), log the notes
 (sale_subscription_notes.py).
 """
 
-import logging
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_date
@@ -19,6 +17,7 @@ from ..tools import (
     AMENDMENT_TYPES,
     APPLY_CONTEXT,
     DERIVED_WRITE,
+    REDUCTION_TIMINGS,
     REQUEST_CONTEXT,
     check_dates,
     check_ids,
@@ -33,9 +32,6 @@ from ..tools import (
 #: what only an amendment administrator may set: another submitter, another
 #: request date than today, a reason to accept a late change
 ADMIN_FIELDS = ("request_date", "user_id", "override_reason")
-
-
-_logger = logging.getLogger(__name__)
 
 
 class SaleSubscriptionAmendment(models.Model):
@@ -143,6 +139,14 @@ class SaleSubscriptionAmendment(models.Model):
         required=True,
     )
     note = fields.Text(groups="base.group_user")
+    reduction_timing = fields.Selection(
+        selection=REDUCTION_TIMINGS,
+        readonly=True,
+        copy=False,
+        help="When the reduction takes effect, as the template said when the "
+        "amendment was accepted: a scheduled one keeps its date if the template "
+        "changes later.",
+    )
     renewal_date = fields.Date(compute="_compute_notice_dates")
     notice_deadline = fields.Date(compute="_compute_notice_dates")
 
@@ -162,14 +166,18 @@ class SaleSubscriptionAmendment(models.Model):
             amendment.credit_note_count = types.count("out_refund")
             amendment.invoice_count = types.count("out_invoice")
 
-    @api.depends("subscription_id", "request_date")
+    @api.depends("subscription_id", "request_date", "effective_date")
     def _compute_notice_dates(self):
+        """The renewal the change must meet (the first on or after its
+        effective date) and its notice deadline."""
         for amendment in self:
             subscription = amendment.subscription_id
             renewal = (
                 subscription
                 and amendment.request_date
-                and subscription._renewal_date_after(amendment.request_date)
+                and subscription._renewal_to_meet(
+                    amendment.effective_date, amendment.request_date
+                )
             )
             amendment.renewal_date = renewal or False
             amendment.notice_deadline = renewal and rules.notice_deadline(
@@ -207,11 +215,18 @@ class SaleSubscriptionAmendment(models.Model):
         # the guards read the values the records hold, defaults from the context
         # included: a client sets ``default_request_date`` as easily as
         # ``request_date``
+        undated = [
+            "effective_date" not in vals
+            and "default_effective_date" not in self.env.context
+            for vals in vals_list
+        ]
         with self.env.cr.savepoint():
             amendments = super().create(vals_list)
             amendments._ensure_submission_allowed()
-            for amendment in amendments:
+            for amendment, follows_timing in zip(amendments, undated, strict=True):
                 internal(amendment, DERIVED_WRITE).name = amendment._default_name()
+                if follows_timing:
+                    amendment._follow_timing()
         return amendments
 
     @api.model
@@ -340,6 +355,9 @@ class SaleSubscriptionAmendment(models.Model):
             "state",
             "refusal_reason",
         }
+        if applying:
+            # what accepting a request or a scheduled change records on it
+            locked -= {"amendment_type", "reduction_timing", "effective_date"}
         # a scheduled amendment was checked on its request date: it is frozen too
         if locked and any(a.state != "draft" for a in self):
             raise UserError(
@@ -461,18 +479,6 @@ class SaleSubscriptionAmendment(models.Model):
             context={"create": False, "default_move_type": "out_refund"},
         )
         return action
-
-    def _cron_apply_scheduled(self, today):
-        """Apply these scheduled amendments (the daily cron: their effective
-        date has come), one by one in their order: one that cannot be applied
-        any more is noted on it, and the others are applied."""
-        notes = self.env["sale.subscription.notes"]
-        for amendment in self.sorted(lambda a: (a.effective_date, a.id)):
-            try:
-                amendment._apply(today)
-            except (UserError, ValidationError) as error:
-                _logger.warning("Amendment %s not applied: %s", amendment.name, error)
-                notes._log_not_applied(amendment, today, error)
 
     def _date_request(self, today):
         """A draft is judged on the day it is first accepted: its request date

@@ -47,10 +47,12 @@ class SaleSubscriptionAmendment(models.Model):
             result["plan"] = amendment._validate_and_plan()
         except (UserError, ValidationError, AccessError) as error:
             result["error"] = error.args[0]
+            result["schedule_date"] = amendment._later_renewal_offer()
             return result
         result["error"] = False
+        result["schedule_date"] = False
         result["decision"] = amendment.subscription_id._notice_decision(
-            result["plan"].kind.value, amendment.request_date
+            result["plan"].kind.value, amendment.request_date, amendment.effective_date
         )
         return result
 
@@ -129,11 +131,18 @@ class SaleSubscriptionAmendment(models.Model):
             amendments._lock_for_apply()
             amendments._prefetch_for_apply()
             applied, prepared = amendments.browse(), []
-            for amendment in amendments:
+            for index, amendment in enumerate(amendments):
                 day = days.get(amendment.company_id, today)
                 amendment._date_request(day)
-                plan = amendment._validate_and_plan(applied)
+                if amendment.state == "requested":
+                    amendment._follow_timing(later_only=True)
+                # those scheduled before it in the batch freeze its lines; those
+                # applied before it, or still to come, do not
+                plan = amendment._validate_and_plan(
+                    applied, applied | amendments[index:]
+                )
                 amendment._label_from_plan(plan)
+                amendment._stamp_timing()
                 if amendment._is_effective_later(day):
                     internal(amendment, APPLY_CONTEXT).write({"state": "scheduled"})
                     continue
@@ -218,9 +227,11 @@ class SaleSubscriptionAmendment(models.Model):
             ["product_id", "product_uom_qty", "price_unit", "discount"]
         )
 
-    def _validate_and_plan(self, applied=None):
+    def _validate_and_plan(self, applied=None, batch=None):
         """Check everything, then ask the rules for the plan. Writes nothing.
-        ``applied``: the amendments of the batch applied before this one."""
+        ``applied``: the amendments of the batch applied before this one;
+        ``batch``: those of the batch that freeze nothing of it (the applied
+        ones and those still to come)."""
         self.ensure_one()
         if self.state not in ("draft", "requested", "scheduled"):
             raise UserError(
@@ -241,47 +252,17 @@ class SaleSubscriptionAmendment(models.Model):
         self._ensure_lines_valid()
         plan = self._plan()
         self._ensure_in_order(applied)
-        # the plan's kind, from the lines as they are: not a stored label
+        self._ensure_not_frozen(batch)
+        # the plan's kind, from the lines as they are: not a stored label; judged
+        # against the renewal it must meet (the first on or after its effective
+        # date)
         subscription._ensure_notice_accepts(
-            plan.kind.value, self.request_date, self.override_reason
+            plan.kind.value,
+            self.request_date,
+            self.override_reason,
+            effective_date=self.effective_date,
         )
         return plan
-
-    def _ensure_in_order(self, applied=None):
-        """An amendment is not effective before one already applied to its
-        subscription (``applied``: those of the batch, not yet stored as
-        done): planned from today's lines, a backdated change would bill or
-        credit the days between as if they held since its effective date."""
-        self.ensure_one()
-        later = (applied or self.browse()).filtered(
-            lambda other: (
-                other.subscription_id == self.subscription_id
-                and other.effective_date > self.effective_date
-            )
-        )
-        if not later:
-            later = self.search(
-                [
-                    ("subscription_id", "=", self.subscription_id.id),
-                    ("state", "=", "done"),
-                    ("effective_date", ">", self.effective_date),
-                ],
-                order="effective_date desc, id desc",
-                limit=1,
-            )
-        if later:
-            raise ValidationError(
-                self.env._(
-                    "%(subscription)s was amended by %(later)s effective %(day)s: "
-                    "an amendment effective %(effective)s, before it, would be "
-                    "planned as if today's lines held since then. Make it effective "
-                    "on %(day)s or later, or cancel and redo the later change.",
-                    subscription=self.subscription_id.display_name,
-                    later=later[0].name,
-                    day=format_date(self.env, later[0].effective_date),
-                    effective=format_date(self.env, self.effective_date),
-                )
-            )
 
     def _ensure_lines_valid(self):
         """What the lines' constraints cannot know before applying, in the
@@ -316,6 +297,7 @@ class SaleSubscriptionAmendment(models.Model):
         periods = self.env["sale.subscription.ledger"]._billed_periods(
             subscription, self.effective_date, self._issue_date()
         )
+        timing = self._timing_to_check()
         try:
             return rules.make_plan(
                 self._old_rule_lines(),
@@ -333,6 +315,13 @@ class SaleSubscriptionAmendment(models.Model):
                 ),
                 round_globally=(
                     self.company_id.tax_calculation_rounding_method == "round_globally"
+                ),
+                term=subscription._rule_term(),
+                timing=timing,
+                first_unbilled=(
+                    self._first_unbilled()
+                    if timing != rules.ReductionTiming.IMMEDIATE
+                    else None
                 ),
             )
         except rules.RuleError as error:
@@ -357,13 +346,16 @@ class SaleSubscriptionAmendment(models.Model):
                     request=format_date(self.env, self.request_date),
                 )
             )
+        timed = error.field == "effective_date" and self._timing_error()
+        if timed:
+            return timed
         if error.field == "effective_date":
             renewal = self.subscription_id._renewal_date_after(self.request_date)
             return ValidationError(
                 self.env._(
                     "The effective date %(effective)s must lie between the request "
                     "date %(request)s (and the contract start %(start)s) and the "
-                    "renewal date %(renewal)s.",
+                    "renewal date %(renewal)s, or be a later renewal date.",
                     effective=format_date(self.env, self.effective_date),
                     request=format_date(self.env, self.request_date),
                     start=format_date(self.env, self.subscription_id.date_start),
@@ -462,11 +454,6 @@ class SaleSubscriptionAmendment(models.Model):
                 internal(
                     sub_line.amendment_line_id, APPLY_CONTEXT
                 ).subscription_line_id = sub_line
-
-    def _is_effective_later(self, today):
-        """Effective after ``today``: scheduled, the daily cron applies it."""
-        self.ensure_one()
-        return self.effective_date > today
 
     def _subscription_line_for_key(self, key):
         """The subscription line behind a rules key (a new add-on's, once created)."""

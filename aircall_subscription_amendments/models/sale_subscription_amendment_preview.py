@@ -7,10 +7,11 @@ portal show the same preview (the template
 ``preview``: what ``sale.subscription.amendment._preview(vals)`` returns.
 """
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import float_compare
 from odoo.tools.misc import format_amount, format_date
 
+from .. import rules
 from ..tools import company_today, format_quantity
 
 
@@ -89,7 +90,14 @@ class SaleSubscriptionAmendmentPreview(models.AbstractModel):
             "rows": rows,
             "total_credit": amount(plan.total_credit) if plan else "",
             "total_invoice": amount(plan.total_invoice) if plan else "",
-            "notices": self._preview_notices(amendment, preview["decision"]),
+            "notices": self._preview_notices(amendment, preview["decision"])
+            + self._timing_notices(amendment, plan),
+            # a string: the portal's RPC callers get it as JSON or XML-RPC
+            "schedule_date": fields.Date.to_string(preview.get("schedule_date"))
+            or False,
+            "schedule_label": preview.get("schedule_date")
+            and self.env._("Schedule for %(date)s", date=day(preview["schedule_date"]))
+            or "",
         }
 
     @api.model
@@ -106,6 +114,42 @@ class SaleSubscriptionAmendmentPreview(models.AbstractModel):
                 date=date,
             )
         return self.env._("%(kind)s effective %(date)s.", kind=kind, date=date)
+
+    @api.model
+    def _timing_notices(self, amendment, plan):
+        """When a timed reduction takes effect, and that nothing is credited."""
+        if not plan or not amendment._is_timed():
+            return []
+        timing = amendment._timing_to_check()
+        if timing == rules.ReductionTiming.IMMEDIATE:
+            return []
+        date = format_date(self.env, amendment.effective_date)
+        notices = [
+            self.env._(
+                "Reductions of this contract take effect %(timing)s: this one from "
+                "%(date)s.",
+                timing=amendment._timing_words(),
+                date=date,
+            )
+        ]
+        if not plan.credit_lines:
+            notices.append(
+                self.env._(
+                    "Nothing is credited: what was invoiced before %(date)s stays "
+                    "as invoiced.",
+                    date=date,
+                )
+            )
+        if plan.kind == rules.AmendmentKind.MIXED:
+            notices.append(
+                self.env._(
+                    "This change adds and removes: it takes effect as a whole on "
+                    "%(date)s, as reductions do. To upgrade at once, make two "
+                    "amendments: the upgrade now, then the reduction.",
+                    date=date,
+                )
+            )
+        return notices
 
     @api.model
     def _preview_notices(self, amendment, decision):

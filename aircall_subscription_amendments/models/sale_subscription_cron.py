@@ -150,16 +150,34 @@ class SaleSubscription(models.Model):
             internal(subscription, DERIVED_WRITE).amendment_cron_date = today
 
     def _cron_steps(self, today):
-        """Renewal, scheduled amendments, reminder, then subscription_oca's own
+        """Scheduled amendments effective by the renewal, the renewal, the
+        scheduled amendments after it, reminder, then subscription_oca's own
         run, which invoices the periods that start today under the terms the
-        steps before left."""
+        steps before left.
+
+        A cancellation scheduled for a renewal is applied before the renewal
+        step of that day: the contract closes at that renewal, not one term
+        later."""
         self.ensure_one()
-        self._cron_renew_terms(today)
-        self.amendment_ids.filtered(
+        due = self.amendment_ids.filtered(
             lambda amendment: (
                 amendment.state == "scheduled" and amendment.effective_date <= today
             )
-        )._cron_apply_scheduled(today)
+        )
+        # in the order of their effective dates, those effective by the renewal
+        # of the day before it (a cancellation closes the contract there), those
+        # after it (a late run catching up) after it
+        renewal = (
+            self.renewal_date
+            if self.renewal_date and self.renewal_date <= today
+            else None
+        )
+        before = due.filtered(
+            lambda amendment: not renewal or amendment.effective_date <= renewal
+        )
+        before._cron_apply_scheduled(today)
+        self._cron_renew_terms(today)
+        (due - before)._cron_apply_scheduled(today)
         self._cron_notice_reminders(today)
         self._cron_subscription_oca()
 
@@ -190,6 +208,7 @@ class SaleSubscription(models.Model):
                 and sub.notice_deadline
                 and sub.notice_deadline >= today
                 and sub.notice_reminder_renewal_date != sub.renewal_date
+                and not sub._cancellation_scheduled_for(sub.renewal_date)
             )
         ):
             reminder_day = subscription.notice_deadline - timedelta(
@@ -200,6 +219,17 @@ class SaleSubscription(models.Model):
                 internal(
                     subscription, DERIVED_WRITE
                 ).notice_reminder_renewal_date = subscription.renewal_date
+
+    def _cancellation_scheduled_for(self, renewal):
+        """A cancellation of this contract is scheduled to meet ``renewal``
+        (effective on it or before): its reminder would ask for what is done."""
+        self.ensure_one()
+        return any(
+            amendment.state == "scheduled"
+            and amendment.cancel_renewal
+            and amendment.effective_date <= renewal
+            for amendment in self.amendment_ids
+        )
 
     def _cron_renew_terms(self, today):
         """Start the next term of these contracts if their renewal date has come.

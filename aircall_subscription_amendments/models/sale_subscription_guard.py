@@ -82,6 +82,7 @@ class SaleSubscription(models.Model):
         self.ensure_one()
         return {
             "in_progress": self.in_progress,
+            "reduction_timing": self.template_id.reduction_timing,
             **{fname: self[fname] for fname in TERM_FIELDS + TERM_DATE_FIELDS},
         }
 
@@ -114,14 +115,19 @@ class SaleSubscription(models.Model):
             # a missing start date is set when the contract starts
             and (fname != "date_start" or before[fname])
         ]
+        if before["in_progress"] and (
+            self.template_id.reduction_timing != before["reduction_timing"]
+        ):
+            changed.append("reduction_timing")
         if not changed:
             return
         if before["in_progress"]:
             raise AccessError(
                 self.env._(
                     "Only a subscription-amendment administrator may change the "
-                    "contract term, the start or end date or the notice days of the "
-                    "running contract %(subscription)s.",
+                    "contract term, the start or end date, the notice days or the "
+                    "reduction timing (its template's) of the running contract "
+                    "%(subscription)s.",
                     subscription=self.display_name,
                 )
             )

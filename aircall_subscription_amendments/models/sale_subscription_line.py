@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import format_date
 
 from .. import rules
 from ..tools import OVERRIDE, Override, ensure_no_derived_values
@@ -147,6 +148,7 @@ class SaleSubscriptionLine(models.Model):
             edited, running = lines._directly_edited(vals)
             if edited:
                 running._ensure_lines_through_amendments()
+                edited._ensure_not_frozen()
             before = {
                 line: (line.sale_subscription_id, line._terms()) for line in edited
             }
@@ -212,7 +214,37 @@ class SaleSubscriptionLine(models.Model):
     def _unlink_except_running_contract(self):
         running = self.sale_subscription_id._amended_only()
         running._ensure_lines_through_amendments()
+        self.filtered(
+            lambda line: line.sale_subscription_id in running
+        )._ensure_not_frozen()
         self._log_direct_edits(running, lambda line: (line._terms(), False))
+
+    def _ensure_not_frozen(self):
+        """A line a scheduled amendment changes is frozen until it is applied
+        or cancelled, for a direct edit too (an administrator's)."""
+        if not self:
+            return
+        scheduled = (
+            self.env["sale.subscription.amendment.line"]
+            .sudo()
+            .search(
+                [
+                    ("subscription_line_id", "in", self.ids),
+                    ("amendment_id.state", "=", "scheduled"),
+                ],
+                limit=1,
+            )
+        )
+        if scheduled:
+            raise UserError(
+                self.env._(
+                    "%(product)s has a change scheduled by %(name)s, effective "
+                    "%(date)s: cancel %(name)s first, or wait until it is applied.",
+                    product=scheduled.subscription_line_id.product_id.display_name,
+                    name=scheduled.amendment_id.name,
+                    date=format_date(self.env, scheduled.amendment_id.effective_date),
+                )
+            )
 
     def _log_direct_edits(self, running, quantities):
         """Log on each of the ``running`` contracts its lines among these, with

@@ -104,7 +104,7 @@ class SaleSubscriptionNotes(models.AbstractModel):
         """A scheduled amendment the cron could not apply, and why."""
         amendment.message_post(
             body=amendment.env._(
-                "Not applied on %(date)s: %(error)s",
+                "Not applied on %(date)s, and cancelled: %(error)s",
                 date=format_date(amendment.env, day),
                 error=str(error),
             )
@@ -149,6 +149,24 @@ class SaleSubscriptionNotes(models.AbstractModel):
                 request=format_date(env, amendment.request_date),
             ),
             user_id=user.id,
+        )
+
+    @api.model
+    def _log_withdrawn(self, amendment, customer):
+        """``customer`` (a name) withdrew their request or scheduled change."""
+        amendment.activity_unlink([REQUEST_ACTIVITY])
+        amendment.subscription_id._message_log(
+            body=Markup("<p>%s</p><p>%s</p>")
+            % (
+                amendment.env._(
+                    "%(amendment)s, effective %(date)s, withdrawn by %(customer)s "
+                    "from the customer portal.",
+                    amendment=amendment.name,
+                    date=format_date(amendment.env, amendment.effective_date),
+                    customer=customer,
+                ),
+                amendment._get_html_link(),
+            )
         )
 
     # -- running contracts -------------------------------------------------------

@@ -18,7 +18,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare
 from odoo.tools.misc import format_date
 
-from ..tools import check_dates, check_numbers, company_today
+from ..tools import APPLY_CONTEXT, check_dates, check_numbers, company_today, internal
 
 #: what a customer's request may say: new quantities of the subscription's own
 #: lines (0 removes one), not renewing, and the effective date
@@ -67,6 +67,52 @@ class SaleSubscription(models.Model):
             words._preview_values(preview),
             applies_at_once=not preview["error"]
             and preview["amendment"]._applies_at_once(),
+        )
+
+    def portal_withdraw_amendment(self, amendment_id):
+        """Withdraw the customer's own change ``amendment_id`` of this
+        subscription: a request not answered yet, or a change scheduled for a
+        later day. Its customer's own: sent from the portal by one of the
+        customer's users. Nothing was applied: it is cancelled."""
+        self.ensure_one()
+        self._ensure_portal_requester()
+        amendment = self.sudo().amendment_ids.filtered(
+            lambda amendment: type(amendment_id) is int and amendment.id == amendment_id
+        )
+        if not amendment or not self._is_customers_own(amendment):
+            raise AccessError(
+                self.env._(
+                    "Only a change the customer sent from the portal can be "
+                    "withdrawn here."
+                )
+            )
+        if amendment.state not in ("requested", "scheduled"):
+            raise UserError(
+                self.env._(
+                    "%(name)s is no longer waiting: only a request or a scheduled "
+                    "change can be withdrawn.",
+                    name=amendment.name,
+                )
+            )
+        amendment._lock_for_apply()
+        if amendment.state not in ("requested", "scheduled"):
+            raise UserError(
+                self.env._("%(name)s was applied meanwhile.", name=amendment.name)
+            )
+        internal(amendment, APPLY_CONTEXT).write({"state": "cancel"})
+        self.env["sale.subscription.notes"].sudo()._log_withdrawn(
+            amendment, self.env.user.partner_id.display_name
+        )
+        return True
+
+    def _is_customers_own(self, amendment):
+        """``amendment`` was sent by a portal user of this subscription's
+        customer (the caller is one: ``_ensure_portal_requester``)."""
+        submitter = amendment.sudo().user_id
+        return bool(
+            submitter._is_portal()
+            and submitter.partner_id.commercial_partner_id
+            == self.sudo().partner_id.commercial_partner_id
         )
 
     def _portal_amendment_values(self, values):
@@ -188,8 +234,8 @@ class SaleSubscription(models.Model):
         """The notice rule as it stands today, for the portal's pages:
         ``renewal_date`` and ``deadline`` (None without a contract term),
         ``days_left`` to reduce or cancel (None once the deadline has passed),
-        ``reductions_from``: the day reductions are accepted again (the
-        renewal date, if the next term's deadline allows it), and ``notice``:
+        ``reductions_from``: past the deadline, the renewal a reduction sent
+        today can still be scheduled for, and ``notice``:
         all of it in a sentence, in the reader's language."""
         self.ensure_one()
         today = company_today(self.company_id)
@@ -204,9 +250,8 @@ class SaleSubscription(models.Model):
         if decision.deadline and decision.accepted:
             facts["days_left"] = (decision.deadline - today).days
         elif decision.deadline:
-            renewal = decision.renewal_date
-            if self._notice_decision("downgrade", renewal).accepted:
-                facts["reductions_from"] = renewal
+            # late for the coming renewal: on time for a later one
+            facts["reductions_from"] = self._first_renewal_meeting(today)
         facts["notice"] = self._portal_notice_text(facts)
         return facts
 
@@ -244,8 +289,8 @@ class SaleSubscription(models.Model):
         )
         if facts["reductions_from"]:
             text += " " + env._(
-                "Reductions and cancellations can be requested again from "
-                "%(date)s, for the next term.",
+                "A reduction or a cancellation sent now can still be scheduled for "
+                "the renewal of %(date)s.",
                 date=day(facts["reductions_from"]),
             )
         return text

@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from ..tools import (
     ADMIN_GROUP,
     OVERRIDE,
+    REDUCTION_TIMINGS,
     TERM_UNITS,
     Override,
     check_numbers,
@@ -19,7 +20,12 @@ from ..tools import (
 )
 
 #: what a template says about contract terms, and its values when it says nothing
-TERM_DEFAULTS = {"term_interval": 0, "term_unit": "month", "notice_days": 0}
+TERM_DEFAULTS = {
+    "term_interval": 0,
+    "term_unit": "month",
+    "notice_days": 0,
+    "reduction_timing": "immediate",
+}
 #: subscription_oca's recurrence: what a month of the contracts is worth
 RECURRENCE_FIELDS = frozenset({"recurring_rule_type", "recurring_interval"})
 
@@ -43,6 +49,17 @@ class SaleSubscriptionTemplate(models.Model):
     )
     notice_days = fields.Integer(
         help="Notice period of the contracts of this template. 0: the company default."
+    )
+    reduction_timing = fields.Selection(
+        selection=REDUCTION_TIMINGS,
+        default=TERM_DEFAULTS["reduction_timing"],
+        required=True,
+        help="When a reduction of a contract of this template takes effect: on "
+        "its effective date with a prorated credit note; from the first billing "
+        "period not invoiced yet; or at the renewal date. Neither of the last two "
+        "credits anything. Upgrades take effect at once whatever this says; a "
+        "change that both adds and removes follows it as a whole. A scheduled "
+        "change keeps its date when this changes.",
     )
     user_is_amendment_admin = fields.Boolean(compute="_compute_user_is_amendment_admin")
     override_reason = fields.Text(
@@ -175,7 +192,8 @@ class SaleSubscriptionTemplate(models.Model):
             raise AccessError(
                 self.env._(
                     "Only a subscription-amendment administrator may change the "
-                    "contract term or the notice days of a subscription template."
+                    "contract term, the notice days or the reduction timing of a "
+                    "subscription template."
                 )
             )
 

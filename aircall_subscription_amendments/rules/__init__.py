@@ -1,6 +1,13 @@
 """Pure business rules of subscription amendments (no Odoo import, see API.md)."""
 
-from .calendar import UNITS, notice_deadline, renewal_date, term_boundary, term_bounds
+from .calendar import (
+    UNITS,
+    Term,
+    notice_deadline,
+    renewal_date,
+    term_boundary,
+    term_bounds,
+)
 from .errors import RuleError
 from .invariant import (
     CANCELLATIONS,
@@ -34,6 +41,13 @@ from .proration import (
     round_amount,
     share,
 )
+from .timing import (
+    TIMED_KINDS,
+    ReductionTiming,
+    check_timing,
+    is_timed,
+    timed_effective_date,
+)
 from .values import (
     MAX_QUANTITY,
     BilledDocument,
@@ -51,6 +65,7 @@ __all__ = [
     "RuleError",
     # calendar
     "UNITS",
+    "Term",
     "notice_deadline",
     "renewal_date",
     "term_boundary",
@@ -68,6 +83,12 @@ __all__ = [
     "NoticeDecision",
     "classify",
     "decide",
+    # timing
+    "TIMED_KINDS",
+    "ReductionTiming",
+    "check_timing",
+    "is_timed",
+    "timed_effective_date",
     # plan
     "MAX_QUANTITY",
     "BilledDocument",

@@ -6,6 +6,7 @@ always computed from ``start`` (anchored), never stepped from the previous one,
 so a term of 1 month from 31 January gives 29 Feb 2024, 31 Mar, 30 Apr, ...
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -93,3 +94,51 @@ def notice_deadline(renewal: date, notice_days: int) -> date:
     """Return the last day a reduction or cancellation is accepted: renewal − notice_days."""
     _check_notice_days(notice_days)
     return renewal - timedelta(days=notice_days)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A contract's term: started on ``start``, renewing every ``interval``
+    ``unit``s. Its renewals are its boundaries after ``start``.
+
+    >>> term = Term(date(2024, 1, 6), 12, "month")
+    >>> term.renewal_to_meet(date(2024, 7, 10), date(2024, 7, 10))
+    datetime.date(2025, 1, 6)
+    """
+
+    start: date
+    interval: int
+    unit: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "unit", _check_recurrence(self.interval, self.unit))
+
+    def renewal_after(self, day: date) -> date:
+        """The first renewal strictly after ``day`` (``renewal_date``);
+        RuleError("effective_date") when it is beyond the calendar (year 9999)."""
+        try:
+            return term_bounds(self.start, self.interval, self.unit, day)[1]
+        except (ValueError, OverflowError):
+            raise RuleError(
+                "effective_date", f"no renewal after {day} in the calendar"
+            ) from None
+
+    def is_renewal(self, day: date) -> bool:
+        """``day`` is a renewal: a boundary of the term after its start."""
+        try:
+            bounds = term_bounds(self.start, self.interval, self.unit, day)
+        except (ValueError, OverflowError):
+            bounds = (None, None)  # the last term of the calendar: no renewal
+        return day > self.start and bounds[0] == day
+
+    def renewal_to_meet(self, effective: date, request: date) -> date:
+        """The renewal a change effective on ``effective`` and requested on
+        ``request`` must meet: the first renewal on or after ``effective``
+        that is after ``request`` (a renewal on the request day has happened)."""
+        return self.renewal_after(max(effective - timedelta(days=1), request))
+
+    def first_renewal_meeting(self, request: date, notice_days: int) -> date:
+        """The first renewal whose notice deadline ``request`` meets: the
+        first renewal on or after ``request + notice_days`` (and after it)."""
+        _check_notice_days(notice_days)
+        return self.renewal_after(request + timedelta(days=max(notice_days - 1, 0)))

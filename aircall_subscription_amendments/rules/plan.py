@@ -24,9 +24,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
+from .calendar import Term
 from .errors import RuleError
 from .notice import AmendmentKind, classify
 from .proration import ACTUAL_DAYS, CONVENTIONS, _check_digits, round_amount, share
+from .timing import ReductionTiming, check_timing, is_timed
 from .values import (
     _EXACT,
     _ZERO,
@@ -69,6 +71,7 @@ def _check_effective_date(
     request_date: date,
     contract_start: date,
     renewal_date: date | None,
+    term: Term | None = None,
 ) -> None:
     if effective_date < request_date:
         raise RuleError(
@@ -81,6 +84,8 @@ def _check_effective_date(
             f"{effective_date} is before the contract start {contract_start}",
         )
     if renewal_date is not None and effective_date > renewal_date:
+        if term is not None and term.is_renewal(effective_date):
+            return  # a later renewal: the change is scheduled for it
         raise RuleError(
             "effective_date",
             f"{effective_date} is after the renewal date {renewal_date}",
@@ -284,6 +289,9 @@ def make_plan(
     cancel_renewal: bool = False,
     price_digits: int | None = None,
     round_globally: bool = False,
+    term: Term | None = None,
+    timing: ReductionTiming | str = ReductionTiming.IMMEDIATE,
+    first_unbilled: date | None = None,
 ) -> Plan:
     """Plan the credit notes, invoices and new lines of an amendment.
 
@@ -298,7 +306,9 @@ def make_plan(
         raise RuleError("convention", f"must be one of {', '.join(CONVENTIONS)}")
     old = _index_lines(old_lines)
     new = _index_lines(new_lines)
-    _check_effective_date(effective_date, request_date, contract_start, renewal_date)
+    _check_effective_date(
+        effective_date, request_date, contract_start, renewal_date, term
+    )
     periods = _check_periods(periods)
 
     kind = classify(
@@ -308,6 +318,18 @@ def make_plan(
     )
     if kind is AmendmentKind.NOOP:
         raise RuleError("line_ids", "no change")
+    check_timing(
+        timing,
+        is_timed(
+            {key: line.quantity for key, line in old.items()},
+            {key: line.quantity for key, line in new.items()},
+        ),
+        effective_date,
+        request_date=request_date,
+        renewal=renewal_date,
+        first_unbilled=first_unbilled,
+        term=term,
+    )
 
     changes = [
         change

@@ -66,7 +66,9 @@ class TestFrench(WizardCase):
             "ces modifications devaient être soumises au plus tard à la fin du "
             "07/12/2024 (UTC), 30 jours avant la date de renouvellement du "
             "06/01/2025 (1 jour(s) de retard). Le contrat est renouvelé aux "
-            "conditions actuelles le 06/01/2025.",
+            "conditions actuelles le 06/01/2025. Elle est dans les délais pour le "
+            "renouvellement du 06/01/2026 : planifiez-la pour ce jour-là (date "
+            "d'effet 06/01/2026).",
         )
 
     def test_field_labels_and_selection_values_in_french(self):

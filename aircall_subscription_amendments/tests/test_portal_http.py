@@ -121,6 +121,29 @@ class TestPortalTours(PortalHttpCase):
             login="portal_customer",
         )
 
+    def test_a_late_request_scheduled_for_the_next_renewal_then_withdrawn(self):
+        self.start_tour(
+            f"/my/subscriptions/{self.late.id}",
+            "aircall_subscription_portal_schedule_tour",
+            login="portal_customer",
+        )
+        request = self._requests(self.late)
+        next_renewal = self.late.renewal_date + relativedelta(months=12)
+        self.assertEqual(
+            (request.state, request.effective_date, request.request_date),
+            ("requested", next_renewal, self.today),
+        )
+        request.with_user(self.manager).action_apply()
+        self.assertEqual(request.state, "scheduled")
+        self.assertEqual(self._line(self.late, self.product_users).product_uom_qty, 10)
+        self.start_tour(
+            f"/my/subscriptions/{self.late.id}",
+            "aircall_subscription_portal_withdraw_tour",
+            login="portal_customer",
+        )
+        self.env.invalidate_all()
+        self.assertEqual(request.state, "cancel")
+
 
 @tagged("post_install", "-at_install")
 class TestPortalAccess(PortalHttpCase):
@@ -224,12 +247,11 @@ class TestPortalAccess(PortalHttpCase):
     def test_late_reduction_refused_in_the_portal_and_over_rpc(self):
         page = self.late.access_url
         self._login(self.customer_user)
-        # the form does not offer it, and says from when it is possible
+        # the form says the deadline passed, and which renewal a reduction
+        # sent now can still meet (issue 24: it offers to schedule it)
         response = self.url_open(f"{page}/request")
         self.assertIn("has passed", response.text)
-        self.assertIn("can be requested again from", response.text)
-        self.assertNotIn('name="cancel_renewal"', response.text)
-        self.assertNotIn('name="remove_', response.text)
+        self.assertIn("can still be scheduled for the renewal of", response.text)
         # a forged POST is refused with the reason
         csrf = self._csrf_token(f"{page}/request")
         response = self.url_open(

@@ -10,6 +10,7 @@ confirming asks it to do it (``create_and_apply``).
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 
 from ..tools import rule_today
 
@@ -59,6 +60,12 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
         compute="_compute_preview_html",
         sanitize=False,
         help="What confirming will do. Nothing is written until you confirm.",
+    )
+    schedule_date = fields.Date(
+        string="Next renewal on time",
+        compute="_compute_preview_html",
+        help="A reduction or a cancellation too late for the coming renewal is on "
+        "time for this one: Schedule applies it on that day.",
     )
 
     @api.model
@@ -114,6 +121,7 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
     def _compute_preview_html(self):
         amendments = self.env["sale.subscription.amendment"]
         for wizard in self:
+            wizard.schedule_date = False
             if not (wizard.subscription_id and wizard.effective_date):
                 wizard.preview_html = False
                 continue
@@ -125,12 +133,32 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
                 )
                 continue
             preview = amendments._preview(values)
+            wizard.schedule_date = preview.get("schedule_date") or False
             wizard.preview_html = self.env["ir.qweb"]._render(
                 "aircall_subscription_amendments.sale_subscription_amendment_wizard_preview",
                 self.env["sale.subscription.amendment.preview"]._preview_values(
                     preview
                 ),
             )
+
+    @api.onchange("line_ids", "cancel_renewal")
+    def _onchange_timing(self):
+        """A template whose reductions take effect later: a reduction gets the
+        effective date its timing gives it, an upgrade today's."""
+        if (
+            not self.subscription_id
+            or (self.subscription_id.template_id.reduction_timing or "immediate")
+            == "immediate"
+        ):
+            return
+        values = self._prepare_amendment_values()
+        values.pop("effective_date")
+        amendment = self.env["sale.subscription.amendment"].new(
+            self.env["sale.subscription.amendment"]._with_snapshots(values)
+        )
+        self.effective_date = amendment._timed_effective_date() or (
+            self.request_date or rule_today(self, self.subscription_id.company_id)
+        )
 
     def _prepare_amendment_values(self):
         """The wizard as ``sale.subscription.amendment.create_and_apply`` takes it."""
@@ -152,6 +180,17 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
         if self.request_date:
             values["request_date"] = self.request_date
         return values
+
+    def action_schedule(self):
+        """Schedule the change for the next renewal it is on time for (the
+        same lines), then open it."""
+        self.ensure_one()
+        if not self.schedule_date:
+            raise UserError(
+                self.env._("This change is not refused for being late: confirm it.")
+            )
+        self.effective_date = self.schedule_date
+        return self.action_confirm()
 
     def action_confirm(self):
         """Create the amendment and apply it (or schedule it), then open it."""

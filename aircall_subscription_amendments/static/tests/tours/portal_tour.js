@@ -83,3 +83,72 @@ registry.category("web_tour.tours").add("aircall_subscription_portal_credit_note
         },
     ],
 });
+
+// A contract renewing in 10 days (tests/test_portal_http.py): past its notice
+// deadline. The customer lowers the users anyway; the preview refuses it for the
+// coming renewal and offers the next one; scheduled for it, the request is sent.
+registry.category("web_tour.tours").add("aircall_subscription_portal_schedule_tour", {
+    steps: () => [
+        {
+            content: "The page says which renewal a reduction sent now can meet",
+            trigger: ".o_subscription_notice:contains(can still be scheduled for the renewal of)",
+        },
+        {
+            content: "Request a change",
+            trigger: "a.o_subscription_request",
+            run: "click",
+        },
+        {
+            content: "Lower the users to 6",
+            trigger: ".o_subscription_request_form tr:contains(Tour users) input[name^='quantity_']",
+            run: "edit 6",
+        },
+        {
+            content: "Preview",
+            trigger: ".o_subscription_request_form button[value='preview']",
+            run: "click",
+        },
+        {
+            content: "Too late for the coming renewal: the form offers the next one",
+            trigger: ".o_subscription_request_preview:contains(Too late to reduce)",
+        },
+        {
+            content: "Schedule it for that renewal",
+            trigger: ".o_subscription_request_form button.o_subscription_schedule:contains(Schedule for)",
+            run: "click",
+        },
+        {
+            content: "The preview says it is scheduled for that day",
+            trigger: ".o_subscription_request_preview:contains(scheduled, applied automatically on that day)",
+        },
+        {
+            content: "Send the request",
+            trigger: ".o_subscription_request_form button[value='send']",
+            run: "click",
+        },
+        {
+            content: "The request is sent",
+            trigger: ".o_subscription_request_sent",
+        },
+    ],
+});
+
+// Once confirmed, the scheduled change is listed; the customer withdraws it.
+registry.category("web_tour.tours").add("aircall_subscription_portal_withdraw_tour", {
+    steps: () => [
+        {
+            content: "The scheduled change is listed",
+            trigger: "tr.o_subscription_amendment:contains(Tour users: 10 → 6):contains(Scheduled)",
+        },
+        {
+            content: "Withdraw it",
+            trigger: "tr.o_subscription_amendment:contains(Scheduled) .o_subscription_withdraw button",
+            run: "click",
+        },
+        {
+            content: "It is withdrawn, and no longer listed",
+            trigger:
+                "body:has(.o_subscription_withdrawn):not(:has(tr.o_subscription_amendment:contains(Scheduled)))",
+        },
+    ],
+});
