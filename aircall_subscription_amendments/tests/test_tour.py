@@ -83,6 +83,27 @@ class TestAmendmentTour(ExternalCase):
         self.assertEqual(credit_note.reversed_entry_id, self.invoice)
         self.assertEqual(credit_note.amount_untaxed, 100.0)
 
+    def test_a_late_reduction_is_scheduled_for_the_next_renewal(self):
+        # a contract renewing in 10 days: inside its 30-day notice period
+        late = self._start(
+            self._create_subscription(
+                start=self.today + relativedelta(months=-12, days=10),
+                user_id=self.account_manager.id,
+            )
+        )
+        self.start_tour(
+            f"/odoo/sale.subscription/{late.id}",
+            "aircall_subscription_schedule_tour",
+            login=self.account_manager.login,
+        )
+        amendment = late.amendment_ids
+        self.assertEqual(amendment.state, "scheduled")
+        self.assertEqual(
+            amendment.effective_date,
+            self.today + relativedelta(days=10, months=12),
+        )
+        self.assertEqual(late.sale_subscription_line_ids.product_uom_qty, 10)
+
 
 @tagged("post_install", "-at_install")
 class TestAmendmentRpc(ExternalCase):

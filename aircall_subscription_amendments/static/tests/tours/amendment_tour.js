@@ -61,3 +61,46 @@ registry.category("web_tour.tours").add("aircall_subscription_amendment_tour", {
         },
     ],
 });
+
+// A contract renewing in 10 days (tests/test_tour.py): past its notice deadline.
+// The account manager lowers the users anyway; the preview refuses it for the
+// coming renewal, and the footer offers the next renewal it is on time for.
+registry.category("web_tour.tours").add("aircall_subscription_schedule_tour", {
+    steps: () => [
+        {
+            content: "Open the amendment wizard",
+            trigger: ".o_form_view button:contains(/^Amend$/)",
+            run: "click",
+        },
+        {
+            content: "Lower the users",
+            trigger:
+                ".modal .o_data_row:contains(Tour users) .o_data_cell[name='new_quantity']",
+            run: "click",
+        },
+        {
+            content: "… to 5",
+            trigger: ".modal .o_data_row:contains(Tour users) [name='new_quantity'] input",
+            run: "edit 5",
+        },
+        {
+            content: "Leave the cell so that the preview is computed",
+            trigger: ".modal .modal-title",
+            run: "click",
+        },
+        {
+            content: "The preview refuses it for the coming renewal",
+            trigger: ".modal [name='preview_html']:contains(Too late to reduce)",
+        },
+        {
+            content: "Schedule it for the next renewal it is on time for",
+            trigger: ".modal-footer button[name='action_schedule']:contains(Schedule for)",
+            run: "click",
+        },
+        {
+            content: "The amendment is scheduled",
+            trigger:
+                "body:not(:has(.modal)) .o_form_view .o_arrow_button_current:contains(Scheduled)",
+        },
+    ],
+});
