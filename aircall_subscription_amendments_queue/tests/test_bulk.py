@@ -4,6 +4,7 @@
 from datetime import date
 from unittest.mock import patch
 
+import psycopg2
 from freezegun import freeze_time
 
 from odoo import Command
@@ -248,6 +249,80 @@ class TestBulkAmendment(BulkCase):
             set(self.on_time - faulty),
         )
         self.assertEqual(self._users(faulty).product_uom_qty, 10)
+
+    def test_a_lost_connection_retries_the_job_and_records_nothing(self):
+        """A dropped connection (``pg_terminate_backend``, a failover) is not a
+        contract's fault: the job runs again later, nothing is failed, no job
+        per contract is enqueued; the next try applies every contract once."""
+        bulk = self._bulk(
+            [
+                {
+                    "action": "set_quantity",
+                    "product_id": self.product_users.id,
+                    "quantity": 8,
+                }
+            ],
+            self.on_time,
+        )
+        amendments = type(self.env["sale.subscription.amendment"])
+        original = amendments.create_and_apply
+        dropped = self.on_time[2]
+        errors = [
+            psycopg2.OperationalError(
+                "terminating connection due to administrator command"
+            ),
+            psycopg2.InterfaceError("connection already closed"),
+        ]
+
+        def create_and_apply(model, vals):
+            if vals["subscription_id"] == dropped.id and errors:
+                raise errors.pop(0)
+            return original(model, vals)
+
+        with (
+            trap_jobs() as trap,
+            patch.object(amendments, "create_and_apply", create_and_apply),
+        ):
+            bulk.action_confirm()
+            (job,) = trap.enqueued_jobs
+            for _try in range(2):
+                with (
+                    self.assertRaisesRegex(RetryableJobError, "connection lost"),
+                    self.env.cr.savepoint(),
+                ):
+                    job.perform()
+                self.env.invalidate_all()
+                self.assertFalse(bulk.result_ids)
+                trap.assert_jobs_count(0, only=bulk._run_one)
+            job.perform()
+        self.assertEqual(set(bulk.result_ids.mapped("state")), {"applied"})
+        self.assertEqual(bulk.result_ids.subscription_id, self.on_time)
+        self.assertEqual(len(self.on_time.amendment_ids), len(self.on_time))
+
+    def test_a_retried_job_skips_what_an_earlier_try_committed(self):
+        """A job run again (requeued after its worker was killed, or after a
+        retry) recognises the contracts a committed try applied: one result and
+        one amendment each, never two."""
+        bulk = self._bulk(
+            [
+                {
+                    "action": "set_quantity",
+                    "product_id": self.product_users.id,
+                    "quantity": 8,
+                }
+            ],
+            self.on_time,
+        )
+        with trap_jobs() as trap:
+            bulk.action_confirm()
+            (job,) = trap.enqueued_jobs
+            job.perform()
+            documents = self.on_time.amendment_ids.move_ids
+            job.perform()  # the runner runs it again
+        self.assertEqual(len(bulk.result_ids), len(self.on_time))
+        self.assertEqual(len(self.on_time.amendment_ids), len(self.on_time))
+        self.assertEqual(self.on_time.amendment_ids.move_ids, documents)
+        self.assertEqual(set(self._users(self.on_time).mapped("product_uom_qty")), {8})
 
     def test_a_contract_left_as_it_is_is_unchanged_not_refused(self):
         bulk = self._bulk(
