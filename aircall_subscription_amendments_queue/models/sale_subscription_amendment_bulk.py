@@ -397,6 +397,7 @@ class SaleSubscriptionAmendmentBulk(models.Model):
         refusal (the notice rule, an access rule) is a result, not an error, and
         so is a contract the operations leave as it is. Concurrency and
         unexpected errors propagate."""
+        self._hold(subscription)
         try:
             with self.env.cr.savepoint():
                 if self._forecast(subscription)[0] is None:
@@ -411,6 +412,30 @@ class SaleSubscriptionAmendmentBulk(models.Model):
             self._record(subscription, "refused", message=str(error.args[0]))
             return
         self._record(subscription, "applied", amendment=amendment)
+
+    def _hold(self, subscription):
+        """Hold ``subscription`` for this job's transaction, or raise
+        ``ConcurrentAmendmentError`` at once if another transaction holds it
+        (``NOWAIT``): a user applying an amendment, a ``SELECT … FOR UPDATE``.
+        Without it, the job would wait behind a ``FOR UPDATE`` as long as it is
+        held (the amendment's insert checks its foreign key on the contract),
+        instead of retrying later."""
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM sale_subscription WHERE id = %s "
+                        "FOR NO KEY UPDATE NOWAIT",
+                        subscription.id,
+                    )
+                )
+        except psycopg2.errors.LockNotAvailable:
+            raise ConcurrentAmendmentError(
+                self.env._(
+                    "This subscription is being amended by someone else. "
+                    "Try again in a moment."
+                )
+            ) from None
 
     def _record(self, subscription, state, message=False, amendment=False):
         """A job's one write: a contract's result (sudo: users only read them)."""

@@ -1,6 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Bulk amendments as jobs (queue_job's ``trap_jobs``: enqueued, then run here)."""
 
+from contextlib import closing
 from datetime import date
 from unittest.mock import patch
 
@@ -210,6 +211,52 @@ class TestBulkAmendment(BulkCase):
         self.assertEqual(set(bulk.result_ids.mapped("state")), {"applied"})
         self.assertEqual(len(bulk.result_ids), 4)
         self.assertEqual(self._users(held).product_uom_qty, 8)
+
+    def test_a_contract_locked_by_another_transaction_retries_the_job(self):
+        """A contract another transaction holds (a second connection's row lock,
+        as a user's write takes) makes the job retry at once, even when the job
+        has nothing to change on it (it would record it *unchanged* behind the
+        other's back); released, it is done once. A committed contract (the demo
+        data's) is needed: the test's own are invisible to a second cursor.
+        ``FOR NO KEY UPDATE``: the test's transaction already references it (the
+        bulk amendment's contracts), which a ``FOR UPDATE`` would wait for."""
+        held = self.env["sale.subscription"].search(
+            [("id", "not in", self.contracts.ids)], limit=1
+        )
+        if not held:
+            self.skipTest("no committed subscription in this database")
+        bulk = self._bulk(
+            [
+                {
+                    "action": "set_quantity",
+                    "product_id": self.product_users.id,
+                    "quantity": 8,
+                }
+            ],
+            self.on_time[:1] | held,
+        )
+        with trap_jobs() as trap:
+            bulk.action_confirm()
+            (job,) = trap.enqueued_jobs
+            # waiting behind the lock would end in a lock timeout, not a retry
+            self.env.cr.execute("SET LOCAL lock_timeout = '3s'")
+            with closing(self.registry.cursor()) as other:
+                other.execute(
+                    "SELECT id FROM sale_subscription WHERE id = %s FOR NO KEY UPDATE",
+                    [held.id],
+                )
+                with (
+                    self.assertRaisesRegex(RetryableJobError, "someone else"),
+                    self.env.cr.savepoint(),
+                ):
+                    job.perform()
+                other.rollback()
+            self.env.cr.execute("SET LOCAL lock_timeout = 0")
+            self.env.invalidate_all()
+            self.assertFalse(bulk.result_ids)
+            job.perform()  # later: released
+        self.assertEqual(bulk.result_ids.subscription_id, self.on_time[:1] | held)
+        self.assertEqual(len(self.on_time[:1].amendment_ids), 1)
 
     def test_an_unexpected_error_fails_only_its_contract(self):
         bulk = self._bulk(
