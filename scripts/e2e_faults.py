@@ -23,8 +23,9 @@ runner as ``make e2e`` (``scripts/e2e.py``: workers 2, channel capacity 2):
    today (a third renew,
    a third have a reduction scheduled for today, all are invoiced) run by the main
    addon's cron as Odoo's scheduler calls it (one batch per call, a commit after
-   each), in a process of this script's that is killed (``kill -9``) in the middle of
-   its second batch, then run again to the end.
+   each), in a process of this script's that is killed (``kill -9``) at a random
+   point after its first batch is committed, while batches remain, then run again
+   to the end.
 3. **The daily cron, with the bridge.** M more such contracts: the cron enqueues its
    jobs (one per batch), the worker running one is killed at a random point in it,
    and the cron is run again at once (the killed job is requeued by the runner too).
@@ -611,8 +612,8 @@ def cron_done(registry, ids, today):
 
 
 def run_cron_plain(registry, args, groups, today, rng):
-    """Kill the scheduler's process in the middle of its second batch, then run
-    it again to the end."""
+    """Kill the scheduler's process at a random point after its first batch is
+    committed (while batches remain), then run it again to the end."""
     batch = cron_batch(len(groups["all"]))
     command = [
         sys.executable,
@@ -630,7 +631,7 @@ def run_cron_plain(registry, args, groups, today, rng):
         check(driver.poll() is None, f"the cron's process ended ({driver.returncode})")
         check(time.monotonic() < deadline, "the cron's first batch took 600 s")
         time.sleep(0.1)
-    # inside the second batch: a batch of ``batch`` contracts takes seconds
+    # a random point in a later batch: a batch of ``batch`` contracts takes seconds
     time.sleep(rng.uniform(0.3, max(0.5, 0.04 * batch)))
     check(driver.poll() is None, "the cron ended before it was killed")
     driver.kill()
