@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more for developers.
-.PHONY: demo test setup bench e2e lint clean i18n validate-einvoice
+.PHONY: demo test setup bench e2e e2e-faults lint clean i18n validate-einvoice
 
 demo:   ## set everything up and start Odoo with the demo database
 	bash scripts/demo.sh
@@ -15,6 +15,9 @@ bench:  ## the benchmarks of bench/ (never part of `make test`), make e2e includ
 
 e2e:    ## a bulk amendment of 500 contracts through a real queue_job runner
 	bash scripts/e2e.sh
+
+e2e-faults:  ## the same with killed workers, a dropped connection, a held and a faulty contract, then the cron killed
+	E2E_FAULTS=1 bash scripts/e2e.sh
 
 lint:   ## ruff fixes and formatting
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .

@@ -6,6 +6,8 @@
 # E2E_SOURCE_DB, a database with the addon and queue_job installed to copy
 # (`make test` passes its queue tier's); without it, a copy of the test template
 # with both installed. The copy is dropped at the end (E2E_KEEP_DB=1 keeps it).
+# E2E_FAULTS=1 (`make e2e-faults`) runs scripts/e2e_faults.py instead: the same
+# server and runner with faults injected (E2E_SEED replays one run's faults).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -39,6 +41,14 @@ else
         exit 1
     }
 fi
-say "End to end: $E2E_N contracts amended in bulk through the job runner"
-"$VENV/bin/python" "$ROOT/scripts/e2e.py" --config "$conf" --database "$E2E_DB" \
-    --n "$E2E_N" --cache "$CACHE/e2e"
+if [ "${E2E_FAULTS:-0}" = 1 ]; then
+    # scripts/e2e_faults.py: the same run under faults (killed workers, a dropped
+    # connection, a held and a faulty contract), then the daily cron killed and rerun
+    say "End to end under faults: $E2E_N contracts amended in bulk, then the daily cron"
+    "$VENV/bin/python" "$ROOT/scripts/e2e_faults.py" --config "$conf" \
+        --database "$E2E_DB" --n "$E2E_N" --cache "$CACHE/e2e" ${E2E_SEED:+--seed "$E2E_SEED"}
+else
+    say "End to end: $E2E_N contracts amended in bulk through the job runner"
+    "$VENV/bin/python" "$ROOT/scripts/e2e.py" --config "$conf" --database "$E2E_DB" \
+        --n "$E2E_N" --cache "$CACHE/e2e"
+fi

@@ -11,7 +11,9 @@
 #          too (the bridge installs itself); queue_job's trap_jobs() runs the jobs,
 #          no job runner is loaded; then scripts/e2e.sh (`make e2e`) on a copy of
 #          that database: a real job runner (odoo --workers=2, channel capacity 2)
-#          processes a bulk amendment of 50 contracts over XML-RPC
+#          processes a bulk amendment of 50 contracts over XML-RPC; then the same
+#          with E2E_FAULTS=1 (scripts/e2e_faults.py, 60 contracts): killed worker,
+#          terminated connection, held and faulty contracts, the cron killed and rerun
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -119,7 +121,12 @@ run_queue_tier() {
     run_pytest_odoo "$db" "${ODOO_TEST_ARGS[@]}" "$BRIDGE/tests" "$oca_tests" || return 1
     # end to end: a real job runner processes a bulk amendment of 50 contracts,
     # on a copy of this database (`make e2e` runs the same script with 500)
-    E2E_SOURCE_DB="$db" E2E_N=50 bash "$ROOT/scripts/e2e.sh"
+    E2E_SOURCE_DB="$db" E2E_N=50 bash "$ROOT/scripts/e2e.sh" || return 1
+    # the same under faults (`make e2e-faults` runs it with 500): 60 contracts, one
+    # worker killed, one connection terminated, a held and a faulty contract, then
+    # the daily cron killed and run again, without and with the bridge; fails on
+    # any duplicate, lost or skipped contract
+    E2E_FAULTS=1 E2E_SOURCE_DB="$db" E2E_N=60 bash "$ROOT/scripts/e2e.sh"
 }
 
 say "Tier odoo"

@@ -12,6 +12,8 @@ runs the same batches as jobs.
 import logging
 from datetime import timedelta
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.osv import expression
 
@@ -21,6 +23,14 @@ _logger = logging.getLogger(__name__)
 
 #: contracts per batch: committed together under the scheduler
 CRON_BATCH = 100
+#: errors of a transaction that met another one on the same rows (PostgreSQL's
+#: serialization failure under Odoo's REPEATABLE READ, a deadlock, a lock not
+#: granted): not the contract's fault, and its run must not be marked done
+CONCURRENCY_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+    pg_errors.LockNotAvailable,
+)
 
 
 class CronScope:
@@ -135,13 +145,20 @@ class SaleSubscription(models.Model):
     def _cron_run(self, today, skip_failures=True):
         """Run the day's steps on each of these contracts, each in a savepoint
         of its own: one that fails is logged and skipped until the next day
-        (``skip_failures``), or its error raised."""
+        (``skip_failures``), or its error raised.
+
+        A concurrency error (``CONCURRENCY_ERRORS``: another transaction ran the
+        same contract, e.g. a job of the queue bridge run again while its first
+        try still runs) is always raised: the batch is rolled back and run again
+        (queue_job retries it; the scheduler at its next call), and what the
+        other transaction committed is no longer due then. Skipping it would
+        mark the contract run without its run."""
         for subscription in self:
             try:
                 with self.env.cr.savepoint():
                     subscription._cron_steps(today)
-            except Exception:
-                if not skip_failures:
+            except Exception as error:
+                if not skip_failures or isinstance(error, CONCURRENCY_ERRORS):
                     raise
                 _logger.exception(
                     "Daily run of %s failed: skipped until tomorrow",

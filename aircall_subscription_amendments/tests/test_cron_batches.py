@@ -6,6 +6,7 @@ reach the caller, as subscription_oca's own cron does."""
 from datetime import date
 from unittest.mock import patch
 
+import psycopg2
 from freezegun import freeze_time
 
 from ..models import sale_subscription_cron
@@ -71,6 +72,37 @@ class TestCronBatches(CronCase):
         self._run_scheduled("2025-01-07")
         self.assertEqual(self._renewed(), self.contracts)
         self.assertEqual(len(self._messages(self.faulty, "New contract term")), 1)
+
+    def test_a_concurrent_update_rolls_the_batch_back_not_skipped(self):
+        """A contract another transaction is running (a serialization failure
+        under REPEATABLE READ) is not the contract's fault: the batch's error is
+        raised, so that it is rolled back and run again, instead of the contract
+        being marked run for the day without its run."""
+        original = type(self.env["sale.subscription"])._cron_renew_terms
+        faulty = self.faulty
+
+        def renew(records, today):
+            if records == faulty:
+                raise psycopg2.errors.SerializationFailure(
+                    "could not serialize access due to concurrent update"
+                )
+            return original(records, today)
+
+        with (
+            patch.object(
+                type(self.env["sale.subscription"]), "_cron_renew_terms", renew
+            ),
+            self.assertRaises(psycopg2.errors.SerializationFailure),
+            self.env.cr.savepoint(),
+        ):
+            self._run_scheduled("2025-01-06")
+        self.contracts.invalidate_recordset()
+        self.assertFalse(self.faulty.amendment_cron_date)
+        # run again (the other transaction is over): every contract once
+        self._run_scheduled("2025-01-06")
+        self.assertEqual(self._renewed(), self.contracts)
+        for contract in self.contracts:
+            self.assertEqual(len(self._messages(contract, "New contract term")), 1)
 
     def test_called_directly_an_error_reaches_the_caller(self):
         # subscription_oca's contract (its own test_subscription_oca_sub_cron_error):

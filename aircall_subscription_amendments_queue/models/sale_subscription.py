@@ -8,8 +8,9 @@ from odoo import api, fields, models
 from odoo.addons.aircall_subscription_amendments.models.sale_subscription_cron import (
     CRON_BATCH,
 )
+from odoo.addons.queue_job.exception import RetryableJobError
 
-from .sale_subscription_amendment_bulk import MAX_RETRIES
+from .sale_subscription_amendment_bulk import MAX_RETRIES, connection_lost
 
 _logger = logging.getLogger(__name__)
 
@@ -77,8 +78,17 @@ class SaleSubscription(models.Model):
         The e-mails the run causes (the reminders' assignments) go to the mail
         queue, as when the scheduler runs the cron (its server action turns
         ``mail_notify_force_send`` off): a job does not wait for an SMTP server
-        once per e-mail."""
-        self.filtered_domain(
-            self._cron_due_domain(today, self.company_id)
-        ).with_context(mail_notify_force_send=False)._cron_run(today)
+        once per e-mail.
+
+        A lost database connection makes the job run again later (nothing of it
+        was committed); a contract that fails otherwise is skipped until the
+        next day, as without the bridge."""
+        try:
+            self.filtered_domain(
+                self._cron_due_domain(today, self.company_id)
+            ).with_context(mail_notify_force_send=False)._cron_run(today)
+        except Exception as error:
+            if connection_lost(error):
+                raise RetryableJobError(f"database connection lost: {error}") from error
+            raise
         return True

@@ -42,6 +42,21 @@ RESULT_STATES = [
 ]
 
 
+def connection_lost(error):
+    """Whether ``error`` says the job's database connection is gone (a failover,
+    a ``pg_terminate_backend``, a server restart): nothing the job did is
+    committed, so it must run again, not fail. psycopg2 raises an
+    ``OperationalError`` without an SQL state when the server closes the
+    connection, one of class 08 (connection) or 57 (operator intervention) when
+    it says why, and an ``InterfaceError`` for every use of the dead connection
+    after that."""
+    if isinstance(error, psycopg2.InterfaceError):
+        return True
+    return isinstance(error, psycopg2.OperationalError) and (
+        error.pgcode is None or error.pgcode[:2] in ("08", "57")
+    )
+
+
 class SaleSubscriptionAmendmentBulk(models.Model):
     _name = "sale.subscription.amendment.bulk"
     _description = "Bulk amendment"
@@ -323,9 +338,13 @@ class SaleSubscriptionAmendmentBulk(models.Model):
         """A job: amend those of ``subscription_ids`` that have no result yet.
 
         A contract held by someone else makes the whole job retry later
-        (``RetryableJobError``: what it did is rolled back, and done again). An
-        unexpected error enqueues the chunk again, one job per contract, so that
-        only the faulty one fails.
+        (``RetryableJobError``: what it did is rolled back, and done again), and
+        so does a lost database connection. An unexpected error enqueues the
+        chunk again, one job per contract, so that only the faulty one fails.
+
+        Whatever a try did is committed with the job or not at all: a try that
+        dies (a killed worker, a dropped connection) leaves no result, and the
+        next one skips the contracts an earlier committed try recorded.
         """
         self.ensure_one()
         for subscription in self._without_result(subscription_ids):
@@ -333,7 +352,11 @@ class SaleSubscriptionAmendmentBulk(models.Model):
                 self._amend_one(subscription)
             except ConcurrentAmendmentError as error:
                 raise RetryableJobError(str(error)) from error
-            except Exception:
+            except Exception as error:
+                if connection_lost(error):
+                    raise RetryableJobError(
+                        f"database connection lost: {error}"
+                    ) from error
                 _logger.exception(
                     "%s: unexpected error on %s: one job per contract",
                     self.name,
@@ -357,6 +380,10 @@ class SaleSubscriptionAmendmentBulk(models.Model):
             except ConcurrentAmendmentError as error:
                 raise RetryableJobError(str(error)) from error
             except Exception as error:
+                if connection_lost(error):
+                    raise RetryableJobError(
+                        f"database connection lost: {error}"
+                    ) from error
                 _logger.exception("%s: %s failed", self.name, subscription.display_name)
                 self._record(subscription, "failed", message=repr(error))
         return True
@@ -370,6 +397,7 @@ class SaleSubscriptionAmendmentBulk(models.Model):
         refusal (the notice rule, an access rule) is a result, not an error, and
         so is a contract the operations leave as it is. Concurrency and
         unexpected errors propagate."""
+        self._hold(subscription)
         try:
             with self.env.cr.savepoint():
                 if self._forecast(subscription)[0] is None:
@@ -384,6 +412,30 @@ class SaleSubscriptionAmendmentBulk(models.Model):
             self._record(subscription, "refused", message=str(error.args[0]))
             return
         self._record(subscription, "applied", amendment=amendment)
+
+    def _hold(self, subscription):
+        """Hold ``subscription`` for this job's transaction, or raise
+        ``ConcurrentAmendmentError`` at once if another transaction holds it
+        (``NOWAIT``): a user applying an amendment, a ``SELECT … FOR UPDATE``.
+        Without it, the job would wait behind a ``FOR UPDATE`` as long as it is
+        held (the amendment's insert checks its foreign key on the contract),
+        instead of retrying later."""
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM sale_subscription WHERE id = %s "
+                        "FOR NO KEY UPDATE NOWAIT",
+                        subscription.id,
+                    )
+                )
+        except psycopg2.errors.LockNotAvailable:
+            raise ConcurrentAmendmentError(
+                self.env._(
+                    "This subscription is being amended by someone else. "
+                    "Try again in a moment."
+                )
+            ) from None
 
     def _record(self, subscription, state, message=False, amendment=False):
         """A job's one write: a contract's result (sudo: users only read them)."""

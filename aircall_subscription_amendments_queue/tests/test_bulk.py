@@ -1,9 +1,11 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Bulk amendments as jobs (queue_job's ``trap_jobs``: enqueued, then run here)."""
 
+from contextlib import closing
 from datetime import date
 from unittest.mock import patch
 
+import psycopg2
 from freezegun import freeze_time
 
 from odoo import Command
@@ -210,6 +212,52 @@ class TestBulkAmendment(BulkCase):
         self.assertEqual(len(bulk.result_ids), 4)
         self.assertEqual(self._users(held).product_uom_qty, 8)
 
+    def test_a_contract_locked_by_another_transaction_retries_the_job(self):
+        """A contract another transaction holds (a second connection's row lock,
+        as a user's write takes) makes the job retry at once, even when the job
+        has nothing to change on it (it would record it *unchanged* behind the
+        other's back); released, it is done once. A committed contract (the demo
+        data's) is needed: the test's own are invisible to a second cursor.
+        ``FOR NO KEY UPDATE``: the test's transaction already references it (the
+        bulk amendment's contracts), which a ``FOR UPDATE`` would wait for."""
+        held = self.env["sale.subscription"].search(
+            [("id", "not in", self.contracts.ids)], limit=1
+        )
+        if not held:
+            self.skipTest("no committed subscription in this database")
+        bulk = self._bulk(
+            [
+                {
+                    "action": "set_quantity",
+                    "product_id": self.product_users.id,
+                    "quantity": 8,
+                }
+            ],
+            self.on_time[:1] | held,
+        )
+        with trap_jobs() as trap:
+            bulk.action_confirm()
+            (job,) = trap.enqueued_jobs
+            # waiting behind the lock would end in a lock timeout, not a retry
+            self.env.cr.execute("SET LOCAL lock_timeout = '3s'")
+            with closing(self.registry.cursor()) as other:
+                other.execute(
+                    "SELECT id FROM sale_subscription WHERE id = %s FOR NO KEY UPDATE",
+                    [held.id],
+                )
+                with (
+                    self.assertRaisesRegex(RetryableJobError, "someone else"),
+                    self.env.cr.savepoint(),
+                ):
+                    job.perform()
+                other.rollback()
+            self.env.cr.execute("SET LOCAL lock_timeout = 0")
+            self.env.invalidate_all()
+            self.assertFalse(bulk.result_ids)
+            job.perform()  # later: released
+        self.assertEqual(bulk.result_ids.subscription_id, self.on_time[:1] | held)
+        self.assertEqual(len(self.on_time[:1].amendment_ids), 1)
+
     def test_an_unexpected_error_fails_only_its_contract(self):
         bulk = self._bulk(
             [
@@ -248,6 +296,80 @@ class TestBulkAmendment(BulkCase):
             set(self.on_time - faulty),
         )
         self.assertEqual(self._users(faulty).product_uom_qty, 10)
+
+    def test_a_lost_connection_retries_the_job_and_records_nothing(self):
+        """A dropped connection (``pg_terminate_backend``, a failover) is not a
+        contract's fault: the job runs again later, nothing is failed, no job
+        per contract is enqueued; the next try applies every contract once."""
+        bulk = self._bulk(
+            [
+                {
+                    "action": "set_quantity",
+                    "product_id": self.product_users.id,
+                    "quantity": 8,
+                }
+            ],
+            self.on_time,
+        )
+        amendments = type(self.env["sale.subscription.amendment"])
+        original = amendments.create_and_apply
+        dropped = self.on_time[2]
+        errors = [
+            psycopg2.OperationalError(
+                "terminating connection due to administrator command"
+            ),
+            psycopg2.InterfaceError("connection already closed"),
+        ]
+
+        def create_and_apply(model, vals):
+            if vals["subscription_id"] == dropped.id and errors:
+                raise errors.pop(0)
+            return original(model, vals)
+
+        with (
+            trap_jobs() as trap,
+            patch.object(amendments, "create_and_apply", create_and_apply),
+        ):
+            bulk.action_confirm()
+            (job,) = trap.enqueued_jobs
+            for _try in range(2):
+                with (
+                    self.assertRaisesRegex(RetryableJobError, "connection lost"),
+                    self.env.cr.savepoint(),
+                ):
+                    job.perform()
+                self.env.invalidate_all()
+                self.assertFalse(bulk.result_ids)
+                trap.assert_jobs_count(0, only=bulk._run_one)
+            job.perform()
+        self.assertEqual(set(bulk.result_ids.mapped("state")), {"applied"})
+        self.assertEqual(bulk.result_ids.subscription_id, self.on_time)
+        self.assertEqual(len(self.on_time.amendment_ids), len(self.on_time))
+
+    def test_a_retried_job_skips_what_an_earlier_try_committed(self):
+        """A job run again (requeued after its worker was killed, or after a
+        retry) recognises the contracts a committed try applied: one result and
+        one amendment each, never two."""
+        bulk = self._bulk(
+            [
+                {
+                    "action": "set_quantity",
+                    "product_id": self.product_users.id,
+                    "quantity": 8,
+                }
+            ],
+            self.on_time,
+        )
+        with trap_jobs() as trap:
+            bulk.action_confirm()
+            (job,) = trap.enqueued_jobs
+            job.perform()
+            documents = self.on_time.amendment_ids.move_ids
+            job.perform()  # the runner runs it again
+        self.assertEqual(len(bulk.result_ids), len(self.on_time))
+        self.assertEqual(len(self.on_time.amendment_ids), len(self.on_time))
+        self.assertEqual(self.on_time.amendment_ids.move_ids, documents)
+        self.assertEqual(set(self._users(self.on_time).mapped("product_uom_qty")), {8})
 
     def test_a_contract_left_as_it_is_is_unchanged_not_refused(self):
         bulk = self._bulk(

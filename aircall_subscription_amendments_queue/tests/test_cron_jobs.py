@@ -4,12 +4,14 @@
 from datetime import date
 from unittest.mock import patch
 
+import psycopg2
 from freezegun import freeze_time
 
 from odoo.addons.aircall_subscription_amendments.models import sale_subscription_cron
 from odoo.addons.aircall_subscription_amendments.tests.test_renewal_cron import (
     CronCase,
 )
+from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..models import sale_subscription
 from .common import trap_jobs
@@ -97,6 +99,35 @@ class TestCronJobs(CronCase):
         self.assertEqual(
             set((self.contracts - faulty).mapped("renewal_date")), {date(2026, 1, 6)}
         )
+
+    def test_a_lost_connection_runs_the_job_again_later(self):
+        """A job whose database connection drops is retried, not failed: its
+        contracts are not skipped until the next day. Run again, it renews
+        each contract once."""
+        original = type(self.env["sale.subscription"])._cron_run
+        lost = [psycopg2.InterfaceError("connection already closed")]
+
+        def run(records, today, skip_failures=True):
+            if lost:
+                raise lost.pop()
+            return original(records, today, skip_failures)
+
+        with trap_jobs() as trap, freeze_time("2025-01-06"):
+            self._scheduler().cron_subscription_management()
+            job = trap.enqueued_jobs[0]
+            with (
+                patch.object(type(self.env["sale.subscription"]), "_cron_run", run),
+                self.assertRaisesRegex(RetryableJobError, "connection lost"),
+            ):
+                job.perform()
+            job.perform()  # the runner's next try
+            job.perform()  # and one more: nothing left due
+        contracts = job.recordset & self.contracts
+        self.assertTrue(contracts)
+        contracts.invalidate_recordset()
+        self.assertEqual(set(contracts.mapped("renewal_date")), {date(2026, 1, 6)})
+        for contract in contracts:
+            self.assertEqual(len(self._messages(contract, "New contract term")), 1)
 
     def test_called_directly_it_runs_at_once(self):
         # code, a shell, subscription_oca's own tests: no job, done when it returns
