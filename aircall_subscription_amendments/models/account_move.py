@@ -354,7 +354,8 @@ class AccountMove(models.Model):
         re-dated by the accountant) move to their date, and the drafts that
         correct those drafts (the credit notes of an upgrade invoice) follow;
         an amendment's draft posted now moves to the date of the one it
-        corrects. No query unless subscription invoices are posted, one then.
+        corrects (an upgrade invoice, of its period's invoice). No query unless
+        subscription invoices or upgrade invoices are posted, one then.
         """
         drafts = self.filtered(lambda move: move.state == "draft")
         invoices = drafts.filtered(
@@ -395,7 +396,9 @@ class AccountMove(models.Model):
             return move.invoice_date or (today if move in drafts else move.date)
 
         periods = {}
-        for invoice in invoices:
+        upgrades = corrections.filtered(lambda move: move.move_type == "out_invoice")
+        # an upgrade invoice posted without its period's invoice: that one's date
+        for invoice in invoices | invoices._period_invoices_of(upgrades):
             key = (invoice.subscription_billed_id, invoice.subscription_period_start)
             periods[key] = max(periods.get(key, dated(invoice)), dated(invoice))
         # the upgrade invoices first: their credit notes follow them
@@ -408,6 +411,30 @@ class AccountMove(models.Model):
                 floor = move.reversed_entry_id and dated(move.reversed_entry_id)
             if floor and move.invoice_date and move.invoice_date < floor:
                 internal(move, DERIVED_WRITE).invoice_date = floor
+
+    def _period_invoices_of(self, upgrades):
+        """The invoices of the periods of these upgrade invoices, but for the
+        periods of ``self`` (invoices: one query, none when they cover all)."""
+
+        def period(move):
+            return move.subscription_billed_id, move.subscription_period_start
+
+        known = {period(move) for move in self}
+        upgrades = upgrades.filtered(lambda move: period(move) not in known)
+        if not upgrades:
+            return self.browse()
+        domain = [
+            ("move_type", "=", "out_invoice"),
+            ("amendment_id", "=", False),
+            ("state", "!=", "cancel"),
+            ("subscription_billed_id", "in", upgrades.subscription_billed_id.ids),
+            (
+                "subscription_period_start",
+                "in",
+                upgrades.mapped("subscription_period_start"),
+            ),
+        ]
+        return self.sudo().search(domain).with_env(self.env)._period_invoices()
 
     def _match_subscription_credit_notes(self):
         """Match the open posted credit notes of the subscription invoices just

@@ -55,6 +55,16 @@ class TestNeverDatedBeforeTheInvoiceItCorrects(LedgerCase):
         # the billed period, share and label keep the effective date
         self.assertIn("07/12/2024", credit_note.invoice_line_ids[0].name)
 
+    def test_an_upgrade_posted_before_its_re_dated_invoice(self):
+        # the accountant confirms the upgrade invoice alone (found by a walk)
+        self.invoice.button_draft()
+        upgrade = self._apply({}, EFFECTIVE, add=[(self.product_addon, 2, 10.0)])
+        self.invoice.invoice_date = date(2024, 7, 20)
+        with freeze_time("2024-07-21"):
+            upgrade.move_ids.action_post()
+        self.assertEqual(upgrade.move_ids.state, "posted")
+        self.assertEqual(upgrade.move_ids.invoice_date, date(2024, 7, 20))
+
     def test_a_credit_note_of_a_replacement_posted_later(self):
         replacement = self._reverse_and_replace(self.invoice, date(2024, 7, 8))
         self.assertFalse(replacement.invoice_date)
