@@ -148,10 +148,26 @@ class AccountMove(models.Model):
         """A period invoice that amendment documents correct is not deleted:
         they would point at nothing, outside the ledger (cancel it instead,
         which cancels their drafts)."""
-        for invoice in self._period_invoices():
+        invoices = self._period_invoices()
+        # the replacement of an upgrade invoice: the credit notes against it
+        others = (self - invoices).filtered("subscription_replaced_id")
+        credits = (
+            self.sudo().search(
+                [("amendment_id", "!=", False), ("reversed_entry_id", "in", others.ids)]
+            )
+            if others
+            else self.browse()
+        )
+        for invoice in invoices | others:
             # cancelled ones too: they would point at nothing, and could be
             # reset to draft and posted
-            documents = invoice._amendment_corrections(cancelled=True)
+            documents = (
+                invoice._amendment_corrections(cancelled=True)
+                if invoice in invoices
+                else credits.filtered(
+                    lambda move, invoice=invoice: move.reversed_entry_id == invoice
+                )
+            )
             if documents:
                 raise UserError(
                     self.env._(
