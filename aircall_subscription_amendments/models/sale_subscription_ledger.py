@@ -196,14 +196,18 @@ class SaleSubscriptionLedger(models.AbstractModel):
             billed[document] = (doc_units, doc_amounts)
         bucket = self._bucketing(prices, keys_of_product)
         unlinked = Decimal(0)
+        newest = documents[:1]
         for document, (doc_units, doc_amounts) in billed.items():
-            unlinked += self._take_credits(
+            left = self._take_credits(
                 document, credits_by_document, bucket, doc_units, doc_amounts
             )
+            # a replacement in another currency: what the replaced one has
+            # left, in the replacement's, at the rate of its day
+            unlinked += self._converted(left, document, newest)
             for key, value in doc_units.items():
                 units[key] += value
             for key, value in doc_amounts.items():
-                amounts[key] += value
+                amounts[key] += self._converted(value, document, newest)
         if unlinked and amounts:
             self._spread(amounts, unlinked, documents[:1].currency_id.decimal_places)
         return tuple(
@@ -288,6 +292,22 @@ class SaleSubscriptionLedger(models.AbstractModel):
         )
         return rules.round_amount(
             rules.to_decimal(converted), document.currency_id.decimal_places
+        )
+
+    @api.model
+    def _converted(self, amount, document, target):
+        """``amount`` (Decimal, in ``document``'s currency) in ``target``'s
+        currency, at the rate of ``target``'s day, to its cents."""
+        if not amount or document.currency_id == target.currency_id:
+            return amount
+        converted = document.currency_id._convert(
+            float(amount),
+            target.currency_id,
+            target.company_id,
+            target.invoice_date or target.date or fields.Date.context_today(self),
+        )
+        return rules.round_amount(
+            rules.to_decimal(converted), target.currency_id.decimal_places
         )
 
     @api.model
