@@ -239,7 +239,12 @@ class SaleSubscriptionLedger(models.AbstractModel):
             roots |= document._replacement_chain_root()
         over = moves
         for root in roots:
-            documents = root._with_replacements()
+            # a cancelled replacement bills nothing
+            documents = root._with_replacements().filtered(
+                lambda move: move.state != "cancel"
+            )
+            if not documents:
+                continue
             remaining = defaultdict(Decimal)
             for line in self._invoiced_lines(documents, credits_by_document):
                 remaining[line.key] += line.remaining_amount
