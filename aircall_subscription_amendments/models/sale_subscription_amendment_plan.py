@@ -281,9 +281,10 @@ class SaleSubscriptionAmendment(models.Model):
                 # amendment removed it): not a new add-on, nor nothing
                 raise UserError(
                     self.env._(
-                        "%(product)s is no longer on the contract: it was removed "
-                        "after this amendment was prepared (from %(old)s). Prepare "
-                        "a new amendment.",
+                        "The %(product)s line this amendment was prepared for "
+                        "(from %(old)s) is no longer on the contract: it was "
+                        "removed since, and a line added later is another line. "
+                        "Prepare a new amendment.",
                         product=line.product_id.display_name,
                         old=format_quantity(self.env, line.old_quantity),
                     )
