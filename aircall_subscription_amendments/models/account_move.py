@@ -269,10 +269,15 @@ class AccountMove(models.Model):
     def _counts_in_ledger(self):
         """Whether this credit note counts in the ledger: an amendment's own in
         draft or posted (companies without automatic posting), any other one
-        once posted (an accountant's draft is not yet a credit)."""
+        once posted (an accountant's draft is not yet a credit). An
+        amendment's credit note of 0.00 (units removed where nothing was left
+        to credit) counts even cancelled: the amendment removed those units
+        whether or not the accountant sends it."""
         self.ensure_one()
         if self._issuing_amendment():
-            return self.state in ("draft", "posted")
+            return self.state in ("draft", "posted") or (
+                self.amendment_id and self.currency_id.is_zero(self.amount_total)
+            )
         return self.state == "posted"
 
     def _issuing_amendment(self):

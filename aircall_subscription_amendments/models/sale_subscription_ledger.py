@@ -60,7 +60,13 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 [
                     ("reversed_entry_id", "in", billing.ids),
                     ("move_type", "=", "out_refund"),
+                    # an amendment's 0.00 credit note, cancelled, still
+                    # removed its units (``_counts_in_ledger``)
+                    "|",
                     ("state", "!=", "cancel"),
+                    "&",
+                    ("amendment_id", "!=", False),
+                    ("amount_total", "=", 0),
                 ],
                 order="id",
             )
