@@ -4,6 +4,7 @@ from . import (
     account_edi_xml_ubl_bis3,
     account_move,
     account_move_amendment,
+    account_move_dates,
     account_move_einvoice,
     account_move_line,
     res_company,

@@ -148,10 +148,26 @@ class AccountMove(models.Model):
         """A period invoice that amendment documents correct is not deleted:
         they would point at nothing, outside the ledger (cancel it instead,
         which cancels their drafts)."""
-        for invoice in self._period_invoices():
+        invoices = self._period_invoices()
+        # the replacement of an upgrade invoice: the credit notes against it
+        others = (self - invoices).filtered("subscription_replaced_id")
+        credits = (
+            self.sudo().search(
+                [("amendment_id", "!=", False), ("reversed_entry_id", "in", others.ids)]
+            )
+            if others
+            else self.browse()
+        )
+        for invoice in invoices | others:
             # cancelled ones too: they would point at nothing, and could be
             # reset to draft and posted
-            documents = invoice._amendment_corrections(cancelled=True)
+            documents = (
+                invoice._amendment_corrections(cancelled=True)
+                if invoice in invoices
+                else credits.filtered(
+                    lambda move, invoice=invoice: move.reversed_entry_id == invoice
+                )
+            )
             if documents:
                 raise UserError(
                     self.env._(
@@ -253,10 +269,15 @@ class AccountMove(models.Model):
     def _counts_in_ledger(self):
         """Whether this credit note counts in the ledger: an amendment's own in
         draft or posted (companies without automatic posting), any other one
-        once posted (an accountant's draft is not yet a credit)."""
+        once posted (an accountant's draft is not yet a credit). An
+        amendment's credit note of 0.00 (units removed where nothing was left
+        to credit) counts even cancelled: the amendment removed those units
+        whether or not the accountant sends it."""
         self.ensure_one()
         if self._issuing_amendment():
-            return self.state in ("draft", "posted")
+            return self.state in ("draft", "posted") or (
+                self.amendment_id and self.currency_id.is_zero(self.amount_total)
+            )
         return self.state == "posted"
 
     def _issuing_amendment(self):
@@ -339,11 +360,6 @@ class AccountMove(models.Model):
             result.setdefault(invoice, self.browse())
             result[invoice] |= reversal
         return result
-
-    def _post(self, soft=True):
-        posted = super()._post(soft)
-        posted._match_subscription_credit_notes()
-        return posted
 
     def _match_subscription_credit_notes(self):
         """Match the open posted credit notes of the subscription invoices just

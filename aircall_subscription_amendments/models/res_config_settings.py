@@ -56,8 +56,9 @@ class ResConfigSettings(models.TransientModel):
                     "type": "success",
                     "message": self.env._(
                         "Every subscription invoice has its billed period, no "
-                        "credit note exceeds what its invoice billed, and no posted "
-                        "amendment document corrects a cancelled invoice."
+                        "credit note exceeds what its invoice billed, no posted "
+                        "amendment document corrects a cancelled invoice, and no "
+                        "amendment credit note of a posted invoice is cancelled."
                     ),
                 },
             }
@@ -72,7 +73,8 @@ class ResConfigSettings(models.TransientModel):
             "help": self.env._(
                 "Invoices whose billed period could not be told (stamp them by "
                 "hand), credit notes that together exceed what their invoice billed, "
-                "and posted amendment documents of a cancelled invoice (reverse "
-                "them)."
+                "posted amendment documents of a cancelled invoice (reverse "
+                "them), and cancelled amendment credit notes of a posted invoice "
+                "(their credit was never given: issue it)."
             ),
         }

@@ -60,7 +60,13 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 [
                     ("reversed_entry_id", "in", billing.ids),
                     ("move_type", "=", "out_refund"),
+                    # an amendment's 0.00 credit note, cancelled, still
+                    # removed its units (``_counts_in_ledger``)
+                    "|",
                     ("state", "!=", "cancel"),
+                    "&",
+                    ("amendment_id", "!=", False),
+                    ("amount_total", "=", 0),
                 ],
                 order="id",
             )
@@ -113,27 +119,37 @@ class SaleSubscriptionLedger(models.AbstractModel):
             ] |= move
         periods = []
         for (start, next_start), documents in sorted(by_period.items()):
-            # the period's invoice: the newest one that no amendment issued (a
-            # replacement is newer than the invoice it replaces)
-            issuers = {move: move._issuing_amendment() for move in documents}
-            invoices = documents.filtered(
-                lambda move, issuers=issuers: not issuers[move]
-            )
-            invoice = invoices[-1:] or documents[:1]
-            later = (documents - invoice).sorted("id", reverse=True)
+            # an invoice and the ones that replaced it (reverse and create)
+            # are one document: the replacement bills again what the reversal
+            # took, and takes over its credit notes
+            chains = defaultdict(documents.browse)
+            for move in documents:
+                chains[move._replacement_chain_root()] |= move
+            roots = sorted(chains, key=lambda root: root.id)
+            issuers = {root: root._issuing_amendment() for root in roots}
+            # the period's invoice: the newest one that no amendment issued
+            invoices = [root for root in roots if not issuers[root]]
+            invoice_root = (invoices or roots)[-1]
+            invoice = chains[invoice_root][-1]
             periods.append(
                 rules.BilledPeriod(
                     invoice_ref=invoice.id,
                     start=start,
                     next_start=next_start,
-                    lines=self._invoiced_lines(invoice, credits_by_document),
+                    lines=self._invoiced_lines(
+                        chains[invoice_root], credits_by_document
+                    ),
+                    # newest first
                     documents=tuple(
                         rules.BilledDocument(
-                            ref=document.id,
-                            billed_from=issuers[document].effective_date or None,
-                            lines=self._invoiced_lines(document, credits_by_document),
+                            ref=chains[root][-1].id,
+                            billed_from=issuers[root].effective_date or None,
+                            lines=self._invoiced_lines(
+                                chains[root], credits_by_document
+                            ),
                         )
-                        for document in later
+                        for root in reversed(roots)
+                        if root != invoice_root
                     ),
                     # at the rate of the day the documents are issued, never
                     # before the invoice they correct
@@ -150,39 +166,56 @@ class SaleSubscriptionLedger(models.AbstractModel):
         return periods
 
     @api.model
-    def _invoiced_lines(self, document, credits_by_document):
-        """What ``document`` billed per subscription line, net of its credits
-        (``credits_by_document``: the credit notes by the document they
-        reverse, and their reversals by the credit note), in its currency.
+    def _invoiced_lines(self, documents, credits_by_document):
+        """What ``documents`` billed per subscription line, net of their
+        credits (``credits_by_document``: the credit notes by the document they
+        reverse, and their reversals by the credit note), in their currency:
+        one document, or an invoice and the ones that replaced it, as one
+        (their units, prices and references the newest one's).
 
-        The document's lines that bill no subscription line (a one-off fee)
-        are a bucket of their own, ``OTHER``: a credit of them is theirs, and
-        they take their share of a credit spread over the document.
+        The lines that bill no subscription line (a one-off fee) are a bucket
+        of their own, ``OTHER``: a credit of them is theirs, and they take
+        their share of a credit spread over the document.
         """
+        documents = documents.sorted("id", reverse=True)
         units, amounts = defaultdict(Decimal), defaultdict(Decimal)
         prices, discounts, refs, keys_of_product = {}, {}, {}, defaultdict(set)
         # an amendment's document, or its replacement (same lines, same prices)
-        ours = bool(document._issuing_amendment())
-        for line in document.invoice_line_ids.filtered(
-            lambda line: line.display_type == "product"
-        ):
-            key = line.subscription_line_id.id or OTHER
-            if line.product_id:
-                keys_of_product[line.product_id.id].add(key)
-            amounts[key] += line._amendment_net_amount()
-            if line.subscription_rounding:
-                continue
-            units[key] += rules.to_decimal(line.quantity)
-            if key is not OTHER and key not in prices:
-                prices[key] = line._amendment_full_price(ours)
-                discounts[key] = rules.to_decimal(line.discount)
-                refs[key] = line.id
+        ours = bool(documents[:1]._issuing_amendment())
+        billed = {}
+        for document in documents:
+            doc_units, doc_amounts = defaultdict(Decimal), defaultdict(Decimal)
+            for line in document.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            ):
+                key = line.subscription_line_id.id or OTHER
+                if line.product_id:
+                    keys_of_product[line.product_id.id].add(key)
+                doc_amounts[key] += line._amendment_net_amount()
+                if line.subscription_rounding:
+                    continue
+                doc_units[key] += rules.to_decimal(line.quantity)
+                if key is not OTHER and key not in prices:
+                    prices[key] = line._amendment_full_price(ours)
+                    discounts[key] = rules.to_decimal(line.discount)
+                    refs[key] = line.id
+            billed[document] = (doc_units, doc_amounts)
         bucket = self._bucketing(prices, keys_of_product)
-        unlinked = self._take_credits(
-            document, credits_by_document, bucket, units, amounts
-        )
+        unlinked = Decimal(0)
+        newest = documents[:1]
+        for document, (doc_units, doc_amounts) in billed.items():
+            left = self._take_credits(
+                document, credits_by_document, bucket, doc_units, doc_amounts
+            )
+            # a replacement in another currency: what the replaced one has
+            # left, in the replacement's, at the rate of its day
+            unlinked += self._converted(left, document, newest)
+            for key, value in doc_units.items():
+                units[key] += value
+            for key, value in doc_amounts.items():
+                amounts[key] += self._converted(value, document, newest)
         if unlinked and amounts:
-            self._spread(amounts, unlinked, document.currency_id.decimal_places)
+            self._spread(amounts, unlinked, documents[:1].currency_id.decimal_places)
         return tuple(
             rules.InvoicedLine(
                 key=key,
@@ -241,7 +274,11 @@ class SaleSubscriptionLedger(models.AbstractModel):
                         unlinked += amount
                         continue
                     amounts[key] += amount
-                    if key is not OTHER and (whole or line._removes_units(issuer)):
+                    # a whole reversal's rounding line is an amount
+                    removes = line._removes_units(issuer) or (
+                        whole and not line.subscription_rounding
+                    )
+                    if key is not OTHER and removes:
                         units[key] += sign * rules.to_decimal(line.quantity)
         return unlinked
 
@@ -261,6 +298,22 @@ class SaleSubscriptionLedger(models.AbstractModel):
         )
         return rules.round_amount(
             rules.to_decimal(converted), document.currency_id.decimal_places
+        )
+
+    @api.model
+    def _converted(self, amount, document, target):
+        """``amount`` (Decimal, in ``document``'s currency) in ``target``'s
+        currency, at the rate of ``target``'s day, to its cents."""
+        if not amount or document.currency_id == target.currency_id:
+            return amount
+        converted = document.currency_id._convert(
+            float(amount),
+            target.currency_id,
+            target.company_id,
+            target.invoice_date or target.date or fields.Date.context_today(self),
+        )
+        return rules.round_amount(
+            rules.to_decimal(converted), target.currency_id.decimal_places
         )
 
     @api.model

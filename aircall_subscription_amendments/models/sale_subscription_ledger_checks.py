@@ -159,7 +159,9 @@ class SaleSubscriptionLedger(models.AbstractModel):
     def _orphaned_corrections(self):
         """The posted amendment documents of a cancelled period invoice (or of
         none any more): its credit notes, and the upgrade invoices of a period
-        whose invoices are all cancelled."""
+        whose invoices are all cancelled; and the cancelled credit notes of
+        amendments whose invoice is posted (their credit was never given: the
+        accountant re-issues it)."""
         moves = self.env["account.move"].sudo()
         posted = moves.search([("amendment_id", "!=", False), ("state", "=", "posted")])
         orphans = posted.filtered(
@@ -170,6 +172,18 @@ class SaleSubscriptionLedger(models.AbstractModel):
                     or move.reversed_entry_id.state == "cancel"
                 )
             )
+        )
+        # an amendment's credit note cancelled while the invoice it corrects
+        # stands (cancelled with it, then reset to draft and posted again):
+        # the amendment's credit was never given
+        orphans |= moves.search(
+            [
+                ("amendment_id", "!=", False),
+                ("state", "=", "cancel"),
+                ("move_type", "=", "out_refund"),
+                ("reversed_entry_id.state", "=", "posted"),
+                ("amount_total", "!=", 0),
+            ]
         )
         upgrades = posted.filtered(
             lambda move: move.move_type == "out_invoice" and not move.reversed_entry_id
@@ -239,11 +253,15 @@ class SaleSubscriptionLedger(models.AbstractModel):
             roots |= document._replacement_chain_root()
         over = moves
         for root in roots:
-            documents = root._with_replacements()
+            # a cancelled replacement bills nothing
+            documents = root._with_replacements().filtered(
+                lambda move: move.state != "cancel"
+            )
+            if not documents:
+                continue
             remaining = defaultdict(Decimal)
-            for document in documents:
-                for line in self._invoiced_lines(document, credits_by_document):
-                    remaining[line.key] += line.remaining_amount
+            for line in self._invoiced_lines(documents, credits_by_document):
+                remaining[line.key] += line.remaining_amount
             if any(amount < 0 for amount in remaining.values()):
                 over |= credits.filtered(
                     lambda credit, documents=documents: (

@@ -171,15 +171,24 @@ def _document_line(
     line_share = share(period.start, period.next_start, since, rounding.convention)
     prorated = Fraction(price_unit) * line_share
     amount = round_amount(Fraction(quantity) * prorated, rounding.digits)
-    capped = invoiced is not None and invoiced.remaining_amount is not None
-    if capped and amount > invoiced.remaining_amount:
+    capped = (
+        invoiced is not None
+        and invoiced.remaining_amount is not None
+        and amount > invoiced.remaining_amount
+    )
+    if capped:
         amount = max(invoiced.remaining_amount, _ZERO)
         # what is left of the document, by unit
         prorated = Fraction(amount) / Fraction(quantity)
-    if amount <= 0:
+    elif amount <= 0:
         return None
+    # capped at nothing left (a goodwill credit took it all): the units still
+    # go, on a line that credits 0, so that the next reduction does not take
+    # them again from this document
     kept = 1 - Fraction(discount) / 100  # > 0: a line at 100 % amounts to 0
-    unit_amount = round_amount(prorated / kept, rounding.price_digits)
+    unit_amount = (
+        round_amount(prorated / kept, rounding.price_digits) if amount else _ZERO
+    )
     return DocumentLine(
         direction=direction,
         invoice_ref=document_ref,

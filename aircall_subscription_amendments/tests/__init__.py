@@ -15,6 +15,7 @@ from . import (
     test_install,
     test_ledger,
     test_ledger_accountant,
+    test_ledger_red_team,
     test_ledger_walks,
     test_mrr,
     test_notice_enforcement,
