@@ -1,0 +1,341 @@
+"""The document lines of one changed line in one billed period.
+
+- units removed: credited on the documents that billed them, newest first, at
+  what each billed for them from the effective date (its price, less the price
+  cuts credited against it); the price rises other documents invoiced for those
+  units are credited on those documents;
+- units added: invoiced at the new price;
+- a new price (or discount) for the units kept: the difference with what each
+  document billed for them from the effective date, a cut credited against the
+  document, a rise invoiced (one line per document, adding no unit).
+
+Credits never exceed what a document still bills (``remaining_amount``, less
+what this plan credits of it already).
+"""
+
+from collections.abc import Hashable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Literal
+
+from .errors import RuleError
+from .proration import round_amount, share
+from .values import (
+    _EXACT,
+    _ZERO,
+    BilledDocument,
+    BilledPeriod,
+    DocumentLine,
+    InvoicedLine,
+    Line,
+)
+
+
+@dataclass(frozen=True)
+class _Change:
+    key: Hashable
+    old: Line | None
+    new: Line | None
+
+    @property
+    def old_quantity(self) -> Decimal:
+        return self.old.quantity if self.old else _ZERO
+
+    @property
+    def new_quantity(self) -> Decimal:
+        return self.new.quantity if self.new else _ZERO
+
+    @property
+    def line(self) -> Line:
+        """The line that describes the product (the new one if it is still there)."""
+        return self.new or self.old
+
+    @property
+    def reprices(self) -> bool:
+        """The line stays and its net unit price changes."""
+        return bool(self.old and self.new and self.old.net_price != self.new.net_price)
+
+
+@dataclass(frozen=True)
+class _Rounding:
+    convention: str
+    digits: int
+    price_digits: int
+
+
+def _document_line(
+    direction: Literal["credit", "invoice"],
+    change: _Change,
+    period: BilledPeriod,
+    document_ref: Any,
+    quantity: Decimal,
+    price_unit: Decimal,
+    since: date,
+    rounding: _Rounding,
+    invoiced: InvoicedLine | None,
+    discount: Decimal = _ZERO,
+    prorated: Fraction | None = None,
+    **extra: Any,
+) -> DocumentLine | None:
+    """The credit or invoice line for ``quantity`` units of ``change`` in
+    ``period`` from ``since``, or None if it amounts to 0. ``price_unit`` is
+    net; ``prorated``: what one unit amounts to from ``since`` (default:
+    ``price_unit`` × the share); the line is shaped as Odoo's reversal shapes
+    a credit: its unit price before ``discount``, and the discount.
+    ``extra``: more fields of the ``DocumentLine``."""
+    if price_unit < 0:
+        raise RuleError(
+            "price_unit", f"line {change.key!r}: a changed line needs a price >= 0"
+        )
+    line_share = share(period.start, period.next_start, since, rounding.convention)
+    if prorated is None:
+        prorated = Fraction(price_unit) * line_share
+    amount = round_amount(Fraction(quantity) * prorated, rounding.digits)
+    capped = invoiced is not None and invoiced.remaining_amount is not None
+    if capped and amount > invoiced.remaining_amount:
+        amount = max(invoiced.remaining_amount, _ZERO)
+        # what is left of the document, by unit
+        prorated = Fraction(amount) / Fraction(quantity)
+    if amount <= 0:
+        return None
+    kept = 1 - Fraction(discount) / 100  # > 0: a line at 100 % amounts to 0
+    unit_amount = round_amount(prorated / kept, rounding.price_digits)
+    return DocumentLine(
+        direction=direction,
+        invoice_ref=document_ref,
+        key=change.key,
+        product=change.line.product,
+        name=change.line.name,
+        old_quantity=change.old_quantity,
+        new_quantity=change.new_quantity,
+        quantity=quantity,
+        price_unit=price_unit,
+        period_start=period.start,
+        period_end=period.next_start - timedelta(days=1),
+        share=line_share,
+        amount=amount,
+        source_ref=invoiced.ref if invoiced else None,
+        since=max(since, period.start),
+        unit_amount=unit_amount,
+        discount=discount,
+        # the document's line totals are rounded to the currency, as Odoo does
+        rounding=amount
+        - round_amount(Fraction(quantity * unit_amount) * kept, rounding.digits),
+        **extra,
+    )
+
+
+def _line_of(document: BilledDocument, key: Hashable) -> InvoicedLine | None:
+    return next((line for line in document.lines if line.key == key), None)
+
+
+def _since(document: BilledDocument, period: BilledPeriod, effective: date) -> date:
+    return max(effective, document.billed_from or period.start)
+
+
+def billed_from(
+    invoiced: InvoicedLine, period: BilledPeriod, since: date, convention: str
+) -> Fraction:
+    """What the document billed one of its units from ``since`` to the end of
+    ``period``, exactly: its net price × the share, plus each price change of
+    the unit × the share from the later of ``since`` and the change."""
+    total = Fraction(invoiced.price_unit) * share(
+        period.start, period.next_start, since, convention
+    )
+    for change in invoiced.price_changes:
+        total += Fraction(change.delta) * share(
+            period.start, period.next_start, max(since, change.since), convention
+        )
+    return total
+
+
+def billed_price(invoiced: InvoicedLine, since: date) -> Decimal:
+    """The net unit price (for the whole period) the document bills on ``since``."""
+    price = invoiced.price_unit
+    for change in invoiced.price_changes:
+        if change.since <= since:
+            price += change.delta
+    return price
+
+
+def _uncapped_by(invoiced: InvoicedLine, taken: Decimal) -> InvoicedLine:
+    """``invoiced`` less what the plan credits of it already."""
+    if invoiced.remaining_amount is None or not taken:
+        return invoiced
+    return replace(invoiced, remaining_amount=invoiced.remaining_amount - taken)
+
+
+def _cuts_only(invoiced: InvoicedLine) -> InvoicedLine:
+    """``invoiced`` with the price changes credited against it only (its cuts)."""
+    return replace(
+        invoiced,
+        price_changes=tuple(c for c in invoiced.price_changes if c.ref is None),
+    )
+
+
+def units_taken(change: _Change, period: BilledPeriod) -> dict[Any, Decimal]:
+    """The units a reduction of ``change`` takes off each document, newest first."""
+    left = change.old_quantity - change.new_quantity
+    taken = {}
+    for document in period.billing_documents():
+        invoiced = _line_of(document, change.key)
+        if left <= 0:
+            break
+        if invoiced is None or invoiced.quantity <= 0:
+            continue
+        taken[document.ref] = min(left, invoiced.quantity)
+        left -= taken[document.ref]
+    return taken
+
+
+def credit_lines(
+    change: _Change,
+    period: BilledPeriod,
+    effective_date: date,
+    rounding: _Rounding,
+    credited: dict,
+) -> list[DocumentLine]:
+    """Credit the units removed on the documents that billed them, newest
+    first, and the price rises invoiced for them. ``credited``: what the
+    plan credits of each (document ref, key) so far, updated."""
+    lines = []
+    documents = {document.ref: document for document in period.billing_documents()}
+    for ref, units in units_taken(change, period).items():
+        document = documents[ref]
+        invoiced = _line_of(document, change.key)
+        since = _since(document, period, effective_date)
+        own = _cuts_only(invoiced)
+        line = _document_line(
+            "credit",
+            change,
+            period,
+            ref,
+            units,
+            billed_price(own, since),
+            since,
+            rounding,
+            _uncapped_by(invoiced, credited.get((ref, change.key), _ZERO)),
+            invoiced.discount,
+            prorated=billed_from(own, period, since, rounding.convention),
+        )
+        lines += [line] if line else []
+        for rise in invoiced.price_changes:
+            rise_document = documents.get(rise.ref)
+            billed = rise_document and _line_of(rise_document, change.key)
+            if rise.ref is None or billed is None:
+                continue
+            line = _document_line(
+                "credit",
+                change,
+                period,
+                rise.ref,
+                units,
+                rise.delta,
+                max(since, rise.since),
+                rounding,
+                _uncapped_by(billed, credited.get((rise.ref, change.key), _ZERO)),
+                moves_units=False,
+            )
+            if line is not None:
+                lines.append(line)
+                credited[rise.ref, change.key] = (
+                    credited.get((rise.ref, change.key), _ZERO) + line.amount
+                )
+    for line in lines:
+        if line.moves_units:
+            credited[line.invoice_ref, line.key] = (
+                credited.get((line.invoice_ref, line.key), _ZERO) + line.amount
+            )
+    return lines
+
+
+def invoice_line(
+    change: _Change, period: BilledPeriod, effective_date: date, rounding: _Rounding
+) -> DocumentLine | None:
+    """Invoice the units added, at the new price in the period's currency."""
+    source = next(
+        (
+            line
+            for document in period.billing_documents()
+            for line in document.lines
+            if line.key == change.key
+        ),
+        None,
+    )
+    line = _document_line(
+        "invoice",
+        change,
+        period,
+        period.invoice_ref,
+        change.new_quantity - change.old_quantity,
+        _EXACT.multiply(change.new.net_price, period.rate),
+        effective_date,
+        rounding,
+        None,
+        change.new.discount,
+    )
+    if line is not None and source is not None:
+        line = replace(line, source_ref=source.ref)
+    return line
+
+
+def price_lines(
+    change: _Change,
+    period: BilledPeriod,
+    effective_date: date,
+    rounding: _Rounding,
+    credited: dict,
+) -> list[DocumentLine]:
+    """The new price of the units each document still bills after the
+    change: a cut credited against the document, a rise invoiced (on the
+    period's new invoice), each for the units kept × the difference between
+    the new price and what the document bills them from the effective date."""
+    if not change.reprices:
+        return []
+    taken = units_taken(change, period)
+    new_price = _EXACT.multiply(change.new.net_price, period.rate)
+    lines = []
+    for document in period.billing_documents():
+        invoiced = _line_of(document, change.key)
+        if invoiced is None:
+            continue
+        kept = invoiced.quantity - taken.get(document.ref, _ZERO)
+        if kept <= 0:
+            continue
+        since = _since(document, period, effective_date)
+        new = Fraction(new_price) * share(
+            period.start, period.next_start, since, rounding.convention
+        )
+        difference = new - billed_from(invoiced, period, since, rounding.convention)
+        if not difference:
+            continue
+        old_price = billed_price(invoiced, since)
+        cut = difference < 0
+        line = _document_line(
+            "credit" if cut else "invoice",
+            change,
+            period,
+            document.ref if cut else period.invoice_ref,
+            kept,
+            abs(new_price - old_price),
+            since,
+            rounding,
+            _uncapped_by(invoiced, credited.get((document.ref, change.key), _ZERO))
+            if cut
+            else None,
+            prorated=abs(difference),
+            old_price=old_price,
+            new_price=new_price,
+            moves_units=False,
+        )
+        if line is None:
+            continue
+        line = replace(line, source_ref=invoiced.ref)
+        if cut:
+            credited[document.ref, change.key] = (
+                credited.get((document.ref, change.key), _ZERO) + line.amount
+            )
+        lines.append(line)
+    return lines
