@@ -52,6 +52,24 @@ class AccountMoveLine(models.Model):
         copy=True,
         help="The line that makes an amendment document exact to the cent.",
     )
+    subscription_price_difference = fields.Boolean(
+        string="Price difference",
+        readonly=True,
+        copy=True,
+        help="On an amendment's document: the line is an amount for a new price "
+        "(a cut credited, a rise invoiced, or the credit of a rise for units "
+        "removed later), and adds or removes no unit.",
+    )
+    subscription_repriced_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Repriced line",
+        readonly=True,
+        copy=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="On an amendment's price difference: the billed line whose units "
+        "take the new price from the line's first day.",
+    )
     # named as OCA subscription_oca names them on invoice lines in its later
     # versions, not deferred_start_date/deferred_end_date: those are Odoo
     # Enterprise's deferred revenue fields, which post deferral entries
@@ -259,8 +277,17 @@ class AccountMoveLine(models.Model):
         gesture removes no unit)."""
         self.ensure_one()
         return bool(
-            issuer and self.subscription_price_unit and not self.subscription_rounding
+            issuer
+            and self.subscription_price_unit
+            and not self.subscription_rounding
+            and not self.subscription_price_difference
         )
+
+    def _bills_units(self):
+        """Whether this line of a billing document bills units: not a
+        rounding line, nor a price difference (an amount)."""
+        self.ensure_one()
+        return not (self.subscription_rounding or self.subscription_price_difference)
 
     def _amendment_net_amount(self):
         """quantity × net unit price, rounded to the currency as a line total

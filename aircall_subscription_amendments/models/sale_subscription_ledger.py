@@ -86,6 +86,8 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 "subscription_line_id",
                 "subscription_price_unit",
                 "subscription_rounding",
+                "subscription_price_difference",
+                "subscription_repriced_line_id",
                 "quantity",
                 "price_unit",
                 "discount",
@@ -106,6 +108,8 @@ class SaleSubscriptionLedger(models.AbstractModel):
         period's currency (default: today)."""
         billing, credits = self._documents(subscription, from_date)
         credits_by_document = credits.grouped("reversed_entry_id")
+        # the new prices of the units the documents bill
+        repriced = self._price_changes(billing, credits_by_document)
         by_period = defaultdict(lambda: billing.browse())
         for move in billing:
             by_period[
@@ -126,12 +130,14 @@ class SaleSubscriptionLedger(models.AbstractModel):
                     invoice_ref=invoice.id,
                     start=start,
                     next_start=next_start,
-                    lines=self._invoiced_lines(invoice, credits_by_document),
+                    lines=self._invoiced_lines(invoice, credits_by_document, repriced),
                     documents=tuple(
                         rules.BilledDocument(
                             ref=document.id,
                             billed_from=issuers[document].effective_date or None,
-                            lines=self._invoiced_lines(document, credits_by_document),
+                            lines=self._invoiced_lines(
+                                document, credits_by_document, repriced
+                            ),
                         )
                         for document in later
                     ),
@@ -150,10 +156,11 @@ class SaleSubscriptionLedger(models.AbstractModel):
         return periods
 
     @api.model
-    def _invoiced_lines(self, document, credits_by_document):
+    def _invoiced_lines(self, document, credits_by_document, repriced=None):
         """What ``document`` billed per subscription line, net of its credits
         (``credits_by_document``: the credit notes by the document they
         reverse, and their reversals by the credit note), in its currency.
+        ``repriced``: the price changes of its units (``_price_changes``).
 
         The document's lines that bill no subscription line (a one-off fee)
         are a bucket of their own, ``OTHER``: a credit of them is theirs, and
@@ -170,13 +177,14 @@ class SaleSubscriptionLedger(models.AbstractModel):
             if line.product_id:
                 keys_of_product[line.product_id.id].add(key)
             amounts[key] += line._amendment_net_amount()
-            if line.subscription_rounding:
+            if not line._bills_units():
                 continue
             units[key] += rules.to_decimal(line.quantity)
             if key is not OTHER and key not in prices:
                 prices[key] = line._amendment_full_price(ours)
                 discounts[key] = rules.to_decimal(line.discount)
                 refs[key] = line.id
+        self._amount_only_lines(document, prices, discounts, refs)
         bucket = self._bucketing(prices, keys_of_product)
         unlinked = self._take_credits(
             document, credits_by_document, bucket, units, amounts
@@ -191,6 +199,7 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 remaining_amount=amounts[key],
                 ref=refs[key],
                 discount=discounts[key],
+                price_changes=tuple((repriced or {}).get((document.id, key), ())),
             )
             for key in prices
         )
@@ -280,7 +289,7 @@ class SaleSubscriptionLedger(models.AbstractModel):
                     return False
                 continue
             credited[key] += amount
-            if not line.subscription_rounding:
+            if line._bills_units():
                 credited_units[key] += rules.to_decimal(line.quantity)
         return all(
             credited[key] == amounts[key]

@@ -19,6 +19,7 @@ from . import (
     test_mrr,
     test_notice_enforcement,
     test_portal,
+    test_price_amendments,
     test_portal_http,
     test_renewal_cron,
     test_report,

@@ -1,0 +1,93 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The ledger's price changes: the new prices of the units a document bills.
+
+An amendment that changes a line's price issues, per document that billed the
+line's units, a price difference (``subscription_price_difference``) linked
+to the billed line it re-prices (``subscription_repriced_line_id``): a cut is
+a credit note against that document, a rise an invoice of the period. They
+are amounts, never units. The rules read them as ``rules.PriceChange`` on the
+billed line: a later reduction credits the units it removes at what the
+period billed for them from then on, net of both (a cut on the document's own
+credit note, a rise on the invoice that billed it).
+"""
+
+from collections import defaultdict
+
+from odoo import api, models
+
+from .. import rules
+
+
+class SaleSubscriptionLedger(models.AbstractModel):
+    _inherit = "sale.subscription.ledger"
+
+    @api.model
+    def _price_changes(self, billing, credits_by_document):
+        """{(document id, subscription line id): [rules.PriceChange]}: the
+        price changes of what the ``billing`` documents bill, in the order of
+        their first day: the rises the period's invoices bill, the cuts its
+        credit notes that count credit (given back by their reversals)."""
+        changes = defaultdict(list)
+        for move in billing:
+            for line, target in self._repricing_lines(move):
+                if target.move_id in billing and target.move_id != move:
+                    changes[target.move_id.id, target.subscription_line_id.id].append(
+                        self._price_change(line, 1, move.id)
+                    )
+        for document in billing:
+            for credit in credits_by_document.get(document, document.browse()):
+                if not credit._counts_in_ledger():
+                    continue
+                reversals = credits_by_document.get(credit, credit.browse())
+                for move, sign in ((credit, -1), *((r, 1) for r in reversals)):
+                    for line, target in self._repricing_lines(move):
+                        if target.move_id == document:
+                            changes[document.id, target.subscription_line_id.id].append(
+                                self._price_change(line, sign, None)
+                            )
+        return {
+            key: sorted(found, key=lambda change: change.since)
+            for key, found in changes.items()
+        }
+
+    @api.model
+    def _repricing_lines(self, move):
+        """(line, the billed line it re-prices) of ``move``'s price differences."""
+        return [
+            (line, line.subscription_repriced_line_id)
+            for line in move.invoice_line_ids
+            if line.display_type == "product"
+            and line.subscription_repriced_line_id
+            and not line.subscription_rounding
+        ]
+
+    @api.model
+    def _price_change(self, line, sign, ref):
+        """The price change ``line`` records: its unit price difference for
+        the whole period, from its first day; ``ref``: the document that bills
+        it (None: the re-priced document itself)."""
+        return rules.PriceChange(
+            since=line.subscription_period_start
+            or line.move_id.subscription_period_start,
+            delta=sign * rules.to_decimal(line.subscription_price_unit),
+            ref=ref,
+        )
+
+    @api.model
+    def _amount_only_lines(self, document, prices, discounts, refs):
+        """A subscription line ``document`` bills only amounts of (the price
+        rise of an amendment's invoice): no unit, at no price of its own, its
+        first line the reference (what a credit of it copies). Completes
+        ``prices``, ``discounts`` and ``refs``."""
+        for line in document.invoice_line_ids:
+            key = line.subscription_line_id.id
+            if (
+                line.display_type == "product"
+                and key
+                and key not in prices
+                and line.subscription_price_difference
+                and not line.subscription_rounding
+            ):
+                prices[key] = rules.to_decimal(0)
+                discounts[key] = rules.to_decimal(0)
+                refs[key] = line.id

@@ -1,0 +1,317 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Price changes as amendments (issue 25), on the article's contract: 10 users
+at 30.00, the period 6 July – 5 August 2024 (31 days) invoiced and posted, a
+change from 10 July (27 days: 87 %).
+
+- ``subscription``: started 6 January 2024, renewal 6 January 2025, notice
+  deadline 7 December 2024: 10 July is before it;
+- ``late``: started 6 August 2023, renewal 6 August 2024, notice deadline
+  7 July 2024: 10 July is inside the notice period.
+"""
+
+from datetime import date
+from fractions import Fraction
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, new_test_user
+
+from .. import rules
+from .common import SubscriptionCase
+from .test_wizard import MANAGER_GROUPS
+
+JULY_10 = "2024-07-10"
+SHARE = Fraction(27, 31)
+
+
+def cents(value):
+    return float(rules.round_amount(value, 2))
+
+
+class TestPriceAmendments(SubscriptionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product_users.list_price = 30.0
+        cls.manager = new_test_user(
+            cls.env, login="price_manager", groups=MANAGER_GROUPS
+        )
+        cls.admin = new_test_user(
+            cls.env,
+            login="price_admin",
+            groups="aircall_subscription_amendments.group_amendment_admin,"
+            "sales_team.group_sale_salesman_all_leads",
+        )
+        cls.subscription, cls.invoice = cls._article_contract(date(2024, 1, 6))
+        cls.late, cls.late_invoice = cls._article_contract(date(2023, 8, 6))
+
+    @classmethod
+    def _article_contract(cls, start):
+        with freeze_time(start):
+            subscription = cls._start(cls._create_subscription(start=start))
+            subscription.flush_recordset()
+        invoice = cls._invoice_period(subscription, date(2024, 7, 6))
+        return subscription, invoice
+
+    def _change(self, subscription, user=None, quantity=10, **line):
+        sub_line = subscription.sale_subscription_line_ids
+        return (
+            self.env["sale.subscription.amendment"]
+            .with_user(user or self.manager)
+            .create_and_apply(
+                {
+                    "subscription_id": subscription.id,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "subscription_line_id": sub_line.id,
+                                "new_quantity": quantity,
+                                **line,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+
+    def _state(self, subscription):
+        return (
+            [
+                (line.product_uom_qty, line.price_unit, line.discount)
+                for line in subscription.sale_subscription_line_ids
+            ],
+            subscription.amendment_ids,
+            self.env["account.move"].search_count([]),
+        )
+
+    @staticmethod
+    def _product_lines(move):
+        return move.invoice_line_ids.filtered(
+            lambda line: not line.subscription_rounding
+        )
+
+    # -- a cut -------------------------------------------------------------------
+
+    def test_a_cut_before_the_deadline_credits_the_difference(self):
+        with freeze_time(JULY_10):
+            amendment = self._change(self.subscription, new_price_unit=27.0)
+        self.assertEqual(amendment.state, "done")
+        self.assertEqual(amendment.amendment_type, "downgrade")
+        line = self.subscription.sale_subscription_line_ids
+        self.assertEqual((line.product_uom_qty, line.price_unit), (10, 27.0))
+        credit = amendment.move_ids
+        self.assertEqual(credit.move_type, "out_refund")
+        self.assertEqual(credit.reversed_entry_id, self.invoice)
+        # 10 × 3.00 × 27/31 = 26.129…
+        self.assertEqual(credit.amount_untaxed, cents(10 * 3 * SHARE))
+        self.assertEqual(credit.amount_untaxed, 26.13)
+        (document_line,) = self._product_lines(credit)
+        self.assertEqual(
+            document_line.name,
+            "Users: 30.00 → 27.00 · 07/10/2024 – 08/05/2024 (87 %)",
+        )
+        self.assertEqual(document_line.quantity, 10)
+        self.assertEqual(document_line.price_unit, 2.61)  # 3.00 × 27/31
+        self.assertTrue(document_line.subscription_price_difference)
+        self.assertEqual(
+            document_line.subscription_repriced_line_id,
+            self.invoice.invoice_line_ids,
+        )
+        self.assertEqual(document_line.tax_ids, self.tax)
+        movement = self.env["sale.subscription.mrr.movement"].search(
+            [("amendment_id", "=", amendment.id)]
+        )
+        self.assertEqual(
+            (movement.kind, movement.mrr_before, movement.mrr_after),
+            ("contraction", 300.0, 270.0),
+        )
+
+    def test_a_cut_inside_the_notice_period_is_refused(self):
+        before = self._state(self.late)
+        with freeze_time(JULY_10), self.assertRaises(UserError) as refusal:
+            self._change(self.late, new_price_unit=27.0)
+        self.assertIn("Too late to reduce", str(refusal.exception))
+        self.assertEqual(self._state(self.late), before)
+
+    def test_a_bigger_discount_inside_the_notice_period_is_refused(self):
+        before = self._state(self.late)
+        with freeze_time(JULY_10), self.assertRaises(UserError):
+            self._change(self.late, new_discount=10.0)
+        self.assertEqual(self._state(self.late), before)
+
+    def test_an_administrator_cuts_late_with_a_reason_only(self):
+        with freeze_time(JULY_10), self.assertRaises(UserError):
+            self._change(self.late, user=self.admin, new_price_unit=27.0)
+        with freeze_time(JULY_10):
+            amendment = (
+                self.env["sale.subscription.amendment"]
+                .with_user(self.admin)
+                .create_and_apply(
+                    {
+                        "subscription_id": self.late.id,
+                        "override_reason": "negotiated at the renewal meeting",
+                        "line_ids": [
+                            Command.create(
+                                {
+                                    "subscription_line_id": (
+                                        self.late.sale_subscription_line_ids.id
+                                    ),
+                                    "new_quantity": 10,
+                                    "new_price_unit": 27.0,
+                                }
+                            )
+                        ],
+                    }
+                )
+            )
+        self.assertEqual(amendment.move_ids.amount_untaxed, 26.13)
+
+    # -- a rise ------------------------------------------------------------------
+
+    def test_a_rise_invoices_the_difference_even_inside_the_notice_period(self):
+        for subscription, invoice in (
+            (self.subscription, self.invoice),
+            (self.late, self.late_invoice),
+        ):
+            with freeze_time(JULY_10):
+                amendment = self._change(subscription, new_price_unit=33.0)
+            self.assertEqual(amendment.amendment_type, "upgrade")
+            rise = amendment.move_ids
+            self.assertEqual(rise.move_type, "out_invoice")
+            self.assertEqual(rise.amount_untaxed, 26.13)
+            (line,) = self._product_lines(rise)
+            self.assertEqual(
+                line.name, "Users: 30.00 → 33.00 · 07/10/2024 – 08/05/2024 (87 %)"
+            )
+            self.assertEqual(
+                line.subscription_repriced_line_id, invoice.invoice_line_ids
+            )
+            self.assertEqual(subscription.sale_subscription_line_ids.price_unit, 33.0)
+
+    # -- more users at a lower price -------------------------------------------------
+
+    def test_more_users_at_a_lower_price_is_a_reduction(self):
+        before = self._state(self.late)
+        with freeze_time(JULY_10), self.assertRaises(UserError):
+            self._change(self.late, quantity=12, new_price_unit=24.0)
+        self.assertEqual(self._state(self.late), before)
+        with freeze_time(JULY_10):
+            amendment = self._change(
+                self.subscription, quantity=12, new_price_unit=24.0
+            )
+        self.assertEqual(amendment.amendment_type, "downgrade")
+        credit = amendment.move_ids.filtered(lambda m: m.move_type == "out_refund")
+        invoice = amendment.move_ids.filtered(lambda m: m.move_type == "out_invoice")
+        # the price cut on the 10 users billed, and the 2 new users at 24.00
+        self.assertEqual(credit.amount_untaxed, cents(10 * 6 * SHARE))
+        self.assertEqual(credit.amount_untaxed, 52.26)
+        self.assertEqual(invoice.amount_untaxed, cents(2 * 24 * SHARE))
+        self.assertEqual(invoice.amount_untaxed, 41.81)
+        self.assertAlmostEqual(credit.amount_untaxed - invoice.amount_untaxed, 10.45)
+        line = self.subscription.sale_subscription_line_ids
+        self.assertEqual((line.product_uom_qty, line.price_unit), (12, 24.0))
+
+    # -- later reductions credit at the price the period billed ----------------------
+
+    def test_fewer_users_after_a_cut_are_credited_at_the_new_price(self):
+        with freeze_time(JULY_10):
+            self._change(self.subscription, new_price_unit=27.0)
+        with freeze_time("2024-07-20"):
+            amendment = self._change(self.subscription, quantity=6)
+        (credit,) = amendment.move_ids
+        self.assertEqual(credit.reversed_entry_id, self.invoice)
+        # 4 × 27.00 × 17/31, not 4 × 30.00
+        self.assertEqual(credit.amount_untaxed, cents(4 * 27 * Fraction(17, 31)))
+        self.assertEqual(credit.amount_untaxed, 59.23)
+
+    def test_fewer_users_after_a_rise_are_credited_on_both_documents(self):
+        with freeze_time(JULY_10):
+            rise = self._change(self.subscription, new_price_unit=33.0).move_ids
+        with freeze_time("2024-07-20"):
+            amendment = self._change(self.subscription, quantity=6)
+        on_invoice = amendment.move_ids.filtered(
+            lambda m: m.reversed_entry_id == self.invoice
+        )
+        on_rise = amendment.move_ids.filtered(lambda m: m.reversed_entry_id == rise)
+        self.assertEqual(on_invoice.amount_untaxed, cents(4 * 30 * Fraction(17, 31)))
+        self.assertEqual(on_rise.amount_untaxed, cents(4 * 3 * Fraction(17, 31)))
+        self.assertAlmostEqual(
+            on_invoice.amount_untaxed + on_rise.amount_untaxed,
+            cents(4 * 33 * Fraction(17, 31)),
+        )
+        # the units are the invoice's: the rise bills none
+        periods = self.env["sale.subscription.ledger"]._billed_periods(
+            self.subscription, date(2024, 7, 21)
+        )
+        (period,) = periods
+        self.assertEqual([line.quantity for line in period.lines], [6])
+        (rise_document,) = period.documents
+        self.assertEqual([line.quantity for line in rise_document.lines], [0])
+        self.assertFalse(self.env["sale.subscription.ledger"]._over_credits())
+
+    # -- who sets prices -------------------------------------------------------------
+
+    def test_direct_price_writes_stay_refused(self):
+        line = self.subscription.sale_subscription_line_ids
+        for values in ({"price_unit": 27.0}, {"discount": 10.0}):
+            with self.assertRaises(UserError):
+                line.with_user(self.manager).write(values)
+        self.assertEqual((line.price_unit, line.discount), (30.0, 0.0))
+
+    def test_the_portal_does_not_set_prices(self):
+        customer = new_test_user(
+            self.env, login="price_customer", groups="base.group_portal"
+        )
+        customer.partner_id.parent_id = self.partner
+        self.subscription.message_subscribe(partner_ids=customer.partner_id.ids)
+        before = self._state(self.subscription)
+        line = self.subscription.sale_subscription_line_ids
+        for key in ("new_price_unit", "new_discount", "price_unit"):
+            with freeze_time(JULY_10), self.assertRaises(AccessError) as refusal:
+                self.subscription.with_user(customer).portal_request_amendment(
+                    {
+                        "lines": [
+                            {
+                                "subscription_line_id": line.id,
+                                "new_quantity": 10,
+                                key: 1.0,
+                            }
+                        ]
+                    }
+                )
+            self.assertIn("Prices and discounts", str(refusal.exception))
+        self.assertEqual(self._state(self.subscription), before)
+
+    # -- the wizard --------------------------------------------------------------------
+
+    def test_the_wizard_sets_a_new_price(self):
+        with freeze_time(JULY_10):
+            form = Form(
+                self.env["sale.subscription.amendment.wizard"]
+                .with_user(self.manager)
+                .with_context(
+                    active_model="sale.subscription",
+                    active_id=self.subscription.id,
+                    active_ids=self.subscription.ids,
+                )
+            )
+            with form.line_ids.edit(0) as line:
+                self.assertEqual(line.new_price_unit, 30.0)
+                line.new_price_unit = 27.0
+            self.assertIn("26.13", form.preview_html)
+            action = form.save().action_confirm()
+        amendment = self.env["sale.subscription.amendment"].browse(action["res_id"])
+        self.assertEqual(amendment.line_ids.new_price_unit, 27.0)
+        self.assertEqual(amendment.move_ids.amount_untaxed, 26.13)
+
+    def test_an_empty_new_price_keeps_the_line_price(self):
+        with freeze_time(JULY_10):
+            amendment = self._change(
+                self.subscription, quantity=6, new_price_unit=False
+            )
+        self.assertEqual(amendment.line_ids.new_price_unit, 30.0)
+        self.assertEqual(self.subscription.sale_subscription_line_ids.price_unit, 30.0)
+        # the article's 4 users at 30.00 × 27/31
+        self.assertEqual(amendment.move_ids.amount_untaxed, cents(4 * 30 * SHARE))
