@@ -223,6 +223,23 @@ class SaleSubscriptionAmendmentLine(models.Model):
             )
         return label
 
+    def _change_words(self):
+        """``10 → 12``, and a new price: ``10 → 12, 30.00 → 24.00``."""
+        self.ensure_one()
+        words = self.env._(
+            "%(old)s → %(new)s",
+            old=format_quantity(self.env, self.old_quantity),
+            new=format_quantity(self.env, self.new_quantity),
+        )
+        if self._reprices():
+            words = self.env._(
+                "%(change)s, %(old)s → %(new)s",
+                change=words,
+                old=self._price_words(self.price_unit, self.discount),
+                new=self._price_words(self.new_price_unit, self.new_discount),
+            )
+        return words
+
     def _price_words(self, price_unit, discount):
         """``30.00`` or ``30.00 − 10 %``: a unit price and its discount."""
         price = formatLang(self.env, price_unit, digits=self._price_digits())
