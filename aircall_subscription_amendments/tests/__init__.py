@@ -16,6 +16,7 @@ from . import (
     test_ledger,
     test_ledger_accountant,
     test_ledger_walks,
+    test_ledger_walks_prices,
     test_mrr,
     test_notice_enforcement,
     test_portal,

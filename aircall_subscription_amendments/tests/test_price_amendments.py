@@ -315,3 +315,70 @@ class TestPriceAmendments(SubscriptionCase):
         self.assertEqual(self.subscription.sale_subscription_line_ids.price_unit, 30.0)
         # the article's 4 users at 30.00 × 27/31
         self.assertEqual(amendment.move_ids.amount_untaxed, cents(4 * 30 * SHARE))
+
+    # -- per-unit taxes and the template's timing ------------------------------------
+
+    def test_a_price_difference_takes_no_per_unit_tax(self):
+        levy = self.env["account.tax"].create(
+            {
+                "name": "Telecom levy 1.00 per user",
+                "amount_type": "fixed",
+                "amount": 1.0,
+                "type_tax_use": "sale",
+            }
+        )
+        self.product_users.taxes_id = levy | self.tax
+        with freeze_time("2024-01-06"):
+            subscription = self._start(self._create_subscription())
+            subscription.flush_recordset()
+        invoice = self._invoice_period(subscription, date(2024, 7, 6))
+        self.assertEqual(invoice.invoice_line_ids.tax_ids, levy | self.tax)
+        with freeze_time(JULY_10):
+            cut = self._change(subscription, new_price_unit=27.0).move_ids
+        (line,) = self._product_lines(cut)
+        # the units stay: the levy on them is neither credited nor charged again
+        self.assertEqual(line.tax_ids, self.tax)
+        self.assertEqual(cut.amount_tax, cents(Fraction(2613, 100) * Fraction(1, 5)))
+        with freeze_time("2024-07-20"):
+            fewer = self._change(subscription, quantity=6).move_ids
+        # the 4 users removed take their levy with them
+        self.assertIn(levy, self._product_lines(fewer).tax_ids)
+
+    def test_a_cut_follows_the_template_timing(self):
+        template = self.template.copy({"name": "Monthly, period end"})
+        template.reduction_timing = "period_end"
+        with freeze_time("2024-01-06"):
+            subscription = self._start(
+                self._create_subscription(template_id=template.id)
+            )
+            subscription.flush_recordset()
+        self._invoice_period(subscription, date(2024, 7, 6))
+        line = subscription.sale_subscription_line_ids
+        with freeze_time(JULY_10), self.assertRaises(UserError):
+            # effective today: a reduction of this template waits for the period end
+            (
+                self.env["sale.subscription.amendment"]
+                .with_user(self.manager)
+                .create_and_apply(
+                    {
+                        "subscription_id": subscription.id,
+                        "effective_date": date(2024, 7, 10),
+                        "line_ids": [
+                            Command.create(
+                                {
+                                    "subscription_line_id": line.id,
+                                    "new_quantity": 10,
+                                    "new_price_unit": 27.0,
+                                }
+                            )
+                        ],
+                    }
+                )
+            )
+        with freeze_time(JULY_10):
+            # sent without a date: the one the timing gives it
+            amendment = self._change(subscription, new_price_unit=27.0)
+        self.assertEqual(amendment.state, "scheduled")
+        self.assertEqual(amendment.effective_date, date(2024, 8, 6))
+        self.assertFalse(amendment.move_ids)
+        self.assertEqual(line.price_unit, 30.0)
