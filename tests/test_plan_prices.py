@@ -242,3 +242,42 @@ def test_the_documents_amount_to_the_value_difference(
     ) <= Fraction(len(lines), 200)
     for line in lines:
         assert line.amount > 0
+
+
+def test_a_cut_after_a_rise_is_credited_on_the_rise_first():
+    """30 → 33 (the rise invoiced by RISE), then 33 → 15: 3.00 credited
+    against the rise's invoice, 15.00 against the period's invoice (which
+    billed 30.00, never credited beyond it)."""
+    rise = PriceChange(EFFECTIVE, Decimal(3), ref="RISE")
+    rise_line = InvoicedLine("users", 0, 0, exact(10 * 3 * SHARE), ref="R1")
+    period = july(
+        billed(changes=(rise,)),
+        documents=(BilledDocument("RISE", EFFECTIVE, (rise_line,)),),
+    )
+    result = plan(users(10, "33"), users(10, "15"), [period], effective=LATER)
+    on_rise, on_invoice = result.credit_lines
+    assert (on_rise.invoice_ref, on_rise.price_unit) == ("RISE", 3)
+    assert on_rise.amount == exact(10 * 3 * LATER_SHARE)
+    assert (on_invoice.invoice_ref, on_invoice.price_unit) == ("INV", 15)
+    assert on_invoice.amount == exact(10 * 15 * LATER_SHARE)
+    assert (on_invoice.old_price, on_invoice.new_price) == (33, 15)
+
+
+def test_units_removed_after_a_rise_and_its_cut_credit_the_rise_net():
+    """A rise of 3.00 from 10 July on RISE, cut by 1.00 against RISE from 20
+    July: 4 users removed on 25 July are credited 2.00 against RISE."""
+    changes = (
+        PriceChange(EFFECTIVE, Decimal(3), ref="RISE"),
+        PriceChange(LATER, Decimal(-1), ref="RISE"),
+    )
+    rise_line = InvoicedLine("users", 0, 0, Decimal("20.00"), ref="R1")
+    period = july(
+        billed(changes=changes),
+        documents=(BilledDocument("RISE", EFFECTIVE, (rise_line,)),),
+    )
+    day = D(2024, 7, 25)
+    result = plan(users(10, "32"), users(6, "32"), [period], effective=day)
+    on_invoice, on_rise = result.credit_lines
+    share = Fraction(12, 31)
+    assert on_invoice.amount == exact(4 * 30 * share)
+    assert (on_rise.invoice_ref, on_rise.amount) == ("RISE", exact(4 * 2 * share))

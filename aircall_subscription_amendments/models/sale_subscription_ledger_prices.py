@@ -25,8 +25,11 @@ class SaleSubscriptionLedger(models.AbstractModel):
     def _price_changes(self, billing, credits_by_document):
         """{(document id, subscription line id): [rules.PriceChange]}: the
         price changes of what the ``billing`` documents bill, in the order of
-        their first day: the rises the period's invoices bill, the cuts its
-        credit notes that count credit (given back by their reversals)."""
+        their first day: the rises the period's invoices bill (``ref``: that
+        invoice), the cuts the amendments' credit notes credit (``ref``: the
+        document they correct, None when it is the re-priced one), given back
+        by their reversals. An accountant's credit note, even one copied
+        from a price difference, lowers amounts only (``_invoiced_lines``)."""
         changes = defaultdict(list)
         for move in billing:
             for line, target in self._repricing_lines(move):
@@ -36,15 +39,18 @@ class SaleSubscriptionLedger(models.AbstractModel):
                     )
         for document in billing:
             for credit in credits_by_document.get(document, document.browse()):
-                if not credit._counts_in_ledger():
+                # an accountant's own credit note is an amount, whatever it copied
+                if not credit._counts_in_ledger() or not credit._issuing_amendment():
                     continue
                 reversals = credits_by_document.get(credit, credit.browse())
                 for move, sign in ((credit, -1), *((r, 1) for r in reversals)):
                     for line, target in self._repricing_lines(move):
-                        if target.move_id == document:
-                            changes[document.id, target.subscription_line_id.id].append(
-                                self._price_change(line, sign, None)
-                            )
+                        if target.move_id not in billing:
+                            continue
+                        ref = None if target.move_id == document else document.id
+                        changes[
+                            target.move_id.id, target.subscription_line_id.id
+                        ].append(self._price_change(line, sign, ref))
         return {
             key: sorted(found, key=lambda change: change.since)
             for key, found in changes.items()

@@ -175,6 +175,26 @@ def _cuts_only(invoiced: InvoicedLine) -> InvoicedLine:
     )
 
 
+def _by_other_documents(invoiced: InvoicedLine) -> dict[Any, list]:
+    """The price changes other documents bill for ``invoiced``'s units (rises,
+    and the cuts credited against those), by document, the newest first."""
+    refs: dict[Any, list] = {}
+    for change in reversed(invoiced.price_changes):
+        if change.ref is not None:
+            refs.setdefault(change.ref, []).append(change)
+    return refs
+
+
+def _credit(credited: dict, line: DocumentLine | None) -> list[DocumentLine]:
+    """``[line]`` (none if None), counted in what the plan credits."""
+    if line is None:
+        return []
+    credited[line.invoice_ref, line.key] = (
+        credited.get((line.invoice_ref, line.key), _ZERO) + line.amount
+    )
+    return [line]
+
+
 def units_taken(change: _Change, period: BilledPeriod) -> dict[Any, Decimal]:
     """The units a reduction of ``change`` takes off each document, newest first."""
     left = change.old_quantity - change.new_quantity
@@ -198,8 +218,9 @@ def credit_lines(
     credited: dict,
 ) -> list[DocumentLine]:
     """Credit the units removed on the documents that billed them, newest
-    first, and the price rises invoiced for them. ``credited``: what the
-    plan credits of each (document ref, key) so far, updated."""
+    first, and what other documents billed for them (price rises, net of the
+    cuts against those). ``credited``: what the plan credits of each
+    (document ref, key) so far, updated."""
     lines = []
     documents = {document.ref: document for document in period.billing_documents()}
     for ref, units in units_taken(change, period).items():
@@ -207,46 +228,47 @@ def credit_lines(
         invoiced = _line_of(document, change.key)
         since = _since(document, period, effective_date)
         own = _cuts_only(invoiced)
-        line = _document_line(
-            "credit",
-            change,
-            period,
-            ref,
-            units,
-            billed_price(own, since),
-            since,
-            rounding,
-            _uncapped_by(invoiced, credited.get((ref, change.key), _ZERO)),
-            invoiced.discount,
-            prorated=billed_from(own, period, since, rounding.convention),
-        )
-        lines += [line] if line else []
-        for rise in invoiced.price_changes:
-            rise_document = documents.get(rise.ref)
-            billed = rise_document and _line_of(rise_document, change.key)
-            if rise.ref is None or billed is None:
-                continue
-            line = _document_line(
+        lines += _credit(
+            credited,
+            _document_line(
                 "credit",
                 change,
                 period,
-                rise.ref,
+                ref,
                 units,
-                rise.delta,
-                max(since, rise.since),
+                billed_price(own, since),
+                since,
                 rounding,
-                _uncapped_by(billed, credited.get((rise.ref, change.key), _ZERO)),
-                moves_units=False,
+                _uncapped_by(invoiced, credited.get((ref, change.key), _ZERO)),
+                invoiced.discount,
+                prorated=billed_from(own, period, since, rounding.convention),
+            ),
+        )
+        for other, changes in _by_other_documents(invoiced).items():
+            billed = other in documents and _line_of(documents[other], change.key)
+            if not billed:
+                continue
+            part = replace(
+                invoiced, price_unit=_ZERO, price_changes=tuple(reversed(changes))
             )
-            if line is not None:
-                lines.append(line)
-                credited[rise.ref, change.key] = (
-                    credited.get((rise.ref, change.key), _ZERO) + line.amount
-                )
-    for line in lines:
-        if line.moves_units:
-            credited[line.invoice_ref, line.key] = (
-                credited.get((line.invoice_ref, line.key), _ZERO) + line.amount
+            prorated = billed_from(part, period, since, rounding.convention)
+            if prorated <= 0:
+                continue
+            lines += _credit(
+                credited,
+                _document_line(
+                    "credit",
+                    change,
+                    period,
+                    other,
+                    units,
+                    billed_price(part, since),
+                    since,
+                    rounding,
+                    _uncapped_by(billed, credited.get((other, change.key), _ZERO)),
+                    prorated=prorated,
+                    moves_units=False,
+                ),
             )
     return lines
 
@@ -289,53 +311,85 @@ def price_lines(
     credited: dict,
 ) -> list[DocumentLine]:
     """The new price of the units each document still bills after the
-    change: a cut credited against the document, a rise invoiced (on the
-    period's new invoice), each for the units kept × the difference between
-    the new price and what the document bills them from the effective date."""
+    change, for those units × the difference between the new net price and
+    what the documents bill them on the effective date (the document's own
+    price and its price changes): a rise invoiced (on the period's new
+    invoice); a cut credited against the documents that billed a rise of
+    theirs first (the newest first, up to what each billed), then against the
+    document itself."""
     if not change.reprices:
         return []
     taken = units_taken(change, period)
     new_price = _EXACT.multiply(change.new.net_price, period.rate)
+    documents = {document.ref: document for document in period.billing_documents()}
     lines = []
     for document in period.billing_documents():
         invoiced = _line_of(document, change.key)
-        if invoiced is None:
-            continue
-        kept = invoiced.quantity - taken.get(document.ref, _ZERO)
+        kept = invoiced.quantity - taken.get(document.ref, _ZERO) if invoiced else 0
         if kept <= 0:
             continue
         since = _since(document, period, effective_date)
-        new = Fraction(new_price) * share(
-            period.start, period.next_start, since, rounding.convention
-        )
-        difference = new - billed_from(invoiced, period, since, rounding.convention)
-        if not difference:
-            continue
         old_price = billed_price(invoiced, since)
-        cut = difference < 0
-        line = _document_line(
-            "credit" if cut else "invoice",
-            change,
-            period,
-            document.ref if cut else period.invoice_ref,
-            kept,
-            abs(new_price - old_price),
-            since,
-            rounding,
-            _uncapped_by(invoiced, credited.get((document.ref, change.key), _ZERO))
-            if cut
-            else None,
-            prorated=abs(difference),
-            old_price=old_price,
-            new_price=new_price,
-            moves_units=False,
-        )
-        if line is None:
+        if new_price == old_price:
             continue
-        line = replace(line, source_ref=invoiced.ref)
-        if cut:
-            credited[document.ref, change.key] = (
-                credited.get((document.ref, change.key), _ZERO) + line.amount
+
+        def line(
+            direction,
+            ref,
+            difference,
+            cap,
+            since=since,
+            invoiced=invoiced,
+            kept=kept,
+            old_price=old_price,
+        ):
+            made = _document_line(
+                direction,
+                change,
+                period,
+                ref,
+                kept,
+                difference,
+                since,
+                rounding,
+                cap,
+                old_price=old_price,
+                new_price=new_price,
+                moves_units=False,
             )
-        lines.append(line)
+            return made and replace(made, source_ref=invoiced.ref)
+
+        if new_price > old_price:
+            made = line("invoice", period.invoice_ref, new_price - old_price, None)
+            lines += [made] if made else []
+            continue
+        cut = old_price - new_price
+        for other, changes in _by_other_documents(invoiced).items():
+            billed = other in documents and _line_of(documents[other], change.key)
+            rise = sum((c.delta for c in changes if c.since <= since), start=_ZERO)
+            if not billed or rise <= 0 or cut <= 0:
+                continue
+            part = min(cut, rise)
+            cut -= part
+            lines += _credit(
+                credited,
+                line(
+                    "credit",
+                    other,
+                    part,
+                    _uncapped_by(billed, credited.get((other, change.key), _ZERO)),
+                ),
+            )
+        if cut > 0:
+            lines += _credit(
+                credited,
+                line(
+                    "credit",
+                    document.ref,
+                    cut,
+                    _uncapped_by(
+                        invoiced, credited.get((document.ref, change.key), _ZERO)
+                    ),
+                ),
+            )
     return lines
