@@ -5,7 +5,9 @@ One monthly contract (users at 30.00), billed by subscription_oca at each
 period's start and posted. On random days an amendment, effective that day,
 sets a new quantity, a new unit price, a new discount, or several of them,
 of the users' line: cuts and rises, more users at a lower price, fewer at a
-higher one. All documents are posted as they come.
+higher one; and now and then the accountant's goodwill credit note (Odoo's
+*Credit Note* on the period's invoice, 0.50 off each user billed). All
+documents are posted as they come.
 
 Afterwards, per billed period, what the period's documents billed less what
 they credited for the line (tax excluded) is the exact consumption: Σ over the
@@ -38,7 +40,15 @@ HALF_CENT = Fraction(1, 200)
 START = date(2024, 7, 6)
 WALK_DAYS = 62
 FIXED_SEEDS = range(1, 9)
-PRICES = (Decimal("18"), Decimal("22.5"), Decimal("27"), Decimal("30"), Decimal("33"))
+PRICES = (
+    Decimal("18"),
+    Decimal("22.5"),
+    Decimal("27"),
+    Decimal("30"),
+    Decimal("33"),
+    Decimal("41.5"),
+)
+GOODWILL = 0.5
 DISCOUNTS = (Decimal(0), Decimal(10), Decimal("12.5"))
 
 
@@ -67,7 +77,7 @@ class TestLedgerWalksPrices(SubscriptionCase):
         # the line's terms per day, from the amendments effective that day
         terms = {}
         current = (Decimal(10), Decimal(30), Decimal(0))
-        periods, log = [], []
+        periods, log, goodwill = [], [], {}
         next_start = START
         for offset in range(WALK_DAYS):
             day = START + timedelta(days=offset)
@@ -80,12 +90,33 @@ class TestLedgerWalksPrices(SubscriptionCase):
                     )
                 )
                 next_start = invoice.subscription_period_next_start
+                period_invoice = invoice
             if offset and rng.random() < 0.3:
                 current = self._amend_randomly(
                     rng, subscription, line, day, current, log
                 )
+            if rng.random() < 0.08:
+                start = period_invoice.subscription_period_start
+                goodwill[start] = goodwill.get(start, 0) + self._goodwill(
+                    period_invoice, day
+                )
+                log.append((day, "goodwill"))
             terms[day] = current
-        return subscription, line, terms, periods, log
+        return subscription, line, terms, periods, log, goodwill
+
+    def _goodwill(self, invoice, day):
+        """*Credit Note* on ``invoice``, its line edited to 0.50 a user, posted."""
+        with freeze_time(day):
+            wizard = (
+                self.env["account.move.reversal"]
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({"reason": "goodwill", "journal_id": invoice.journal_id.id})
+            )
+            wizard.refund_moves()
+            credit_note = wizard.new_move_ids
+            credit_note.invoice_line_ids.price_unit = GOODWILL
+            credit_note.action_post()
+        return Fraction(Decimal(str(credit_note.amount_untaxed)))
 
     def _amend_randomly(self, rng, subscription, line, day, current, log):
         quantity, price, discount = current
@@ -118,7 +149,7 @@ class TestLedgerWalksPrices(SubscriptionCase):
         return new
 
     def _check(self, seed):
-        subscription, line, terms, periods, log = self._walk(seed)
+        subscription, line, terms, periods, log, goodwill = self._walk(seed)
         moves = self.env["account.move"].search(
             [("subscription_billed_id", "=", subscription.id), ("state", "=", "posted")]
         )
@@ -148,9 +179,20 @@ class TestLedgerWalksPrices(SubscriptionCase):
                     * tail
                     / days
                 )
-            lines = moves.filtered(
+            expected -= goodwill.get(start, 0)
+            documents = moves.filtered(
                 lambda move, start=start: move.subscription_period_start == start
-            ).invoice_line_ids.filtered(lambda aml: aml.subscription_line_id == line)
+            )
+            documents |= self.env["account.move"].search(
+                [
+                    ("reversed_entry_id", "in", documents.ids),
+                    ("amendment_id", "=", False),
+                    ("state", "=", "posted"),
+                ]
+            )
+            lines = documents.invoice_line_ids.filtered(
+                lambda aml: aml.subscription_line_id == line
+            )
             billed = sum(
                 Fraction(Decimal(str(aml.price_subtotal)))
                 * (-1 if aml.move_id.move_type == "out_refund" else 1)
