@@ -250,7 +250,11 @@ class SaleSubscriptionLedger(models.AbstractModel):
                         unlinked += amount
                         continue
                     amounts[key] += amount
-                    if key is not OTHER and (whole or line._removes_units(issuer)):
+                    if (
+                        key is not OTHER
+                        and line._bills_units()
+                        and (whole or line._removes_units(issuer))
+                    ):
                         units[key] += sign * rules.to_decimal(line.quantity)
         return unlinked
 

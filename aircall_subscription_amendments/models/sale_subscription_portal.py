@@ -160,8 +160,8 @@ class SaleSubscription(models.Model):
         if set(line) & set(PRICE_KEYS):
             raise AccessError(
                 self.env._(
-                    "Prices and discounts are not changed from the portal: ask "
-                    "your account manager."
+                    "Prices and discounts are not allowed in a change request: "
+                    "ask your account manager."
                 )
             )
         self._ensure_known_keys(line, REQUEST_LINE_KEYS)

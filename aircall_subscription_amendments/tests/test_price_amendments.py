@@ -281,7 +281,9 @@ class TestPriceAmendments(SubscriptionCase):
                         ]
                     }
                 )
-            self.assertIn("Prices and discounts", str(refusal.exception))
+            self.assertIn(
+                "Prices and discounts are not allowed", str(refusal.exception)
+            )
         self.assertEqual(self._state(self.subscription), before)
 
     # -- the wizard --------------------------------------------------------------------
@@ -382,3 +384,32 @@ class TestPriceAmendments(SubscriptionCase):
         self.assertEqual(amendment.effective_date, date(2024, 8, 6))
         self.assertFalse(amendment.move_ids)
         self.assertEqual(line.price_unit, 30.0)
+
+    def test_a_rise_the_accountant_reverses_is_credited_nothing_later(self):
+        with freeze_time(JULY_10):
+            amendment = self._change(self.subscription, new_price_unit=33.0)
+        rise = self.env["account.move"].browse(amendment.move_ids.ids)
+        rise.action_post()
+        # *Credit Note* on the rise's invoice, as it is: the rise is undone
+        with freeze_time("2024-07-12"):
+            wizard = (
+                self.env["account.move.reversal"]
+                .with_context(active_model="account.move", active_ids=rise.ids)
+                .create({"reason": "not agreed", "journal_id": rise.journal_id.id})
+            )
+            wizard.refund_moves()
+            wizard.new_move_ids.action_post()
+        with freeze_time("2024-07-20"):
+            amendment = self._change(self.subscription, quantity=6)
+        # the 4 users at the 30.00 the period still bills, nothing on the rise
+        self.assertEqual(amendment.move_ids.reversed_entry_id, self.invoice)
+        self.assertEqual(
+            amendment.move_ids.amount_untaxed, cents(4 * 30 * Fraction(17, 31))
+        )
+        (period,) = self.env["sale.subscription.ledger"]._billed_periods(
+            self.subscription, date(2024, 7, 21)
+        )
+        self.assertEqual([line.quantity for line in period.documents[0].lines], [0])
+        self.assertEqual(
+            [line.remaining_amount for line in period.documents[0].lines], [0]
+        )
