@@ -257,7 +257,9 @@ def test_cap_holds_when_rounded_invoices_charged_less_than_the_credit():
 
 
 @pytest.mark.parametrize("remaining", ["0.00", "-1.00"])
-def test_nothing_left_to_credit_gives_no_line(remaining):
+def test_nothing_left_to_credit_still_takes_the_units(remaining):
+    # issue 21: removed units are credited at the price × share, capped by what
+    # remains; the units go even when nothing remains (a line that credits 0)
     result = plan(
         [users(10)],
         [users(6)],
@@ -265,7 +267,13 @@ def test_nothing_left_to_credit_gives_no_line(remaining):
             period("INV/07", JULY, invoiced("users", 10, "25.00", remaining=remaining))
         ],
     )
-    assert result.credit_lines == ()
+    (line,) = result.credit_lines
+    assert (line.quantity, line.amount, line.unit_amount, line.rounding) == (
+        4,
+        0,
+        0,
+        0,
+    )
 
 
 def test_credit_uses_the_price_as_invoiced():

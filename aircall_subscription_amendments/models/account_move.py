@@ -341,9 +341,100 @@ class AccountMove(models.Model):
         return result
 
     def _post(self, soft=True):
+        self._date_amendment_drafts()
         posted = super()._post(soft)
         posted._match_subscription_credit_notes()
         return posted
+
+    def _date_amendment_drafts(self):
+        """No amendment document is dated before the document it corrects.
+
+        Before posting: the draft amendment documents that correct the period
+        invoices posted now (dated today by Odoo if they had no date, or
+        re-dated by the accountant) move to their date, and the drafts that
+        correct those drafts (the credit notes of an upgrade invoice) follow;
+        an amendment's draft posted now moves to the date of the one it
+        corrects (an upgrade invoice, of its period's invoice). No query unless
+        subscription invoices or upgrade invoices are posted, one then.
+        """
+        drafts = self.filtered(lambda move: move.state == "draft")
+        invoices = drafts.filtered(
+            lambda move: (
+                move.move_type == "out_invoice"
+                and move.subscription_billed_id
+                and not move.amendment_id
+            )
+        )
+        corrections = drafts.filtered("amendment_id")
+        if not invoices and not corrections:
+            return
+        today = fields.Date.context_today(self)
+        if invoices:
+            corrections |= (
+                self.sudo()
+                .search(
+                    [
+                        ("amendment_id", "!=", False),
+                        ("state", "=", "draft"),
+                        (
+                            "subscription_billed_id",
+                            "in",
+                            invoices.subscription_billed_id.ids,
+                        ),
+                        (
+                            "subscription_period_start",
+                            "in",
+                            invoices.mapped("subscription_period_start"),
+                        ),
+                    ],
+                    order="id",
+                )
+                .with_env(self.env)
+            )
+
+        def dated(move):
+            return move.invoice_date or (today if move in drafts else move.date)
+
+        periods = {}
+        upgrades = corrections.filtered(lambda move: move.move_type == "out_invoice")
+        # an upgrade invoice posted without its period's invoice: that one's date
+        for invoice in invoices | invoices._period_invoices_of(upgrades):
+            key = (invoice.subscription_billed_id, invoice.subscription_period_start)
+            periods[key] = max(periods.get(key, dated(invoice)), dated(invoice))
+        # the upgrade invoices first: their credit notes follow them
+        for move in corrections.sorted(lambda m: (m.move_type != "out_invoice", m.id)):
+            if move.move_type == "out_invoice":
+                floor = periods.get(
+                    (move.subscription_billed_id, move.subscription_period_start)
+                )
+            else:
+                floor = move.reversed_entry_id and dated(move.reversed_entry_id)
+            if floor and move.invoice_date and move.invoice_date < floor:
+                internal(move, DERIVED_WRITE).invoice_date = floor
+
+    def _period_invoices_of(self, upgrades):
+        """The invoices of the periods of these upgrade invoices, but for the
+        periods of ``self`` (invoices: one query, none when they cover all)."""
+
+        def period(move):
+            return move.subscription_billed_id, move.subscription_period_start
+
+        known = {period(move) for move in self}
+        upgrades = upgrades.filtered(lambda move: period(move) not in known)
+        if not upgrades:
+            return self.browse()
+        domain = [
+            ("move_type", "=", "out_invoice"),
+            ("amendment_id", "=", False),
+            ("state", "!=", "cancel"),
+            ("subscription_billed_id", "in", upgrades.subscription_billed_id.ids),
+            (
+                "subscription_period_start",
+                "in",
+                upgrades.mapped("subscription_period_start"),
+            ),
+        ]
+        return self.sudo().search(domain).with_env(self.env)._period_invoices()
 
     def _match_subscription_credit_notes(self):
         """Match the open posted credit notes of the subscription invoices just

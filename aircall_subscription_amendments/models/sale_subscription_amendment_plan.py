@@ -278,11 +278,28 @@ class SaleSubscriptionAmendment(models.Model):
 
     def _ensure_lines_valid(self):
         """What the lines' constraints cannot know before applying, in the
-        user's words (the rules check again): each changed line still has the
-        quantity it was prepared from; a new add-on has a price and is the
+        user's words (the rules check again): each changed line is still on
+        the contract, with the quantity it was prepared from; a new add-on has a price and is the
         subscription's company's."""
         subscription = self.subscription_id
         for line in self.line_ids:
+            left = (
+                line.subscription_line_id not in subscription.sale_subscription_line_ids
+                if line.subscription_line_id
+                else line.old_quantity
+            )
+            if left:
+                # it changes a line that has left the contract since (another
+                # amendment removed it): not a new add-on, nor nothing
+                raise UserError(
+                    self.env._(
+                        "%(product)s is no longer on the contract: it was removed "
+                        "after this amendment was prepared (from %(old)s). Prepare "
+                        "a new amendment.",
+                        product=line.product_id.display_name,
+                        old=format_quantity(self.env, line.old_quantity),
+                    )
+                )
             if line.subscription_line_id:
                 self._ensure_prepared_from(line.subscription_line_id, line.old_quantity)
                 if line._reprices():

@@ -117,29 +117,37 @@ class SaleSubscriptionLedger(models.AbstractModel):
             ] |= move
         periods = []
         for (start, next_start), documents in sorted(by_period.items()):
-            # the period's invoice: the newest one that no amendment issued (a
-            # replacement is newer than the invoice it replaces)
-            issuers = {move: move._issuing_amendment() for move in documents}
-            invoices = documents.filtered(
-                lambda move, issuers=issuers: not issuers[move]
-            )
-            invoice = invoices[-1:] or documents[:1]
-            later = (documents - invoice).sorted("id", reverse=True)
+            # an invoice and the ones that replaced it (reverse and create)
+            # are one document: the replacement bills again what the reversal
+            # took, and takes over its credit notes
+            chains = defaultdict(documents.browse)
+            for move in documents:
+                chains[move._replacement_chain_root()] |= move
+            roots = sorted(chains, key=lambda root: root.id)
+            issuers = {root: root._issuing_amendment() for root in roots}
+            # the period's invoice: the newest one that no amendment issued
+            invoices = [root for root in roots if not issuers[root]]
+            invoice_root = (invoices or roots)[-1]
+            invoice = chains[invoice_root][-1]
             periods.append(
                 rules.BilledPeriod(
                     invoice_ref=invoice.id,
                     start=start,
                     next_start=next_start,
-                    lines=self._invoiced_lines(invoice, credits_by_document, repriced),
+                    lines=self._invoiced_lines(
+                        chains[invoice_root], credits_by_document, repriced
+                    ),
+                    # newest first
                     documents=tuple(
                         rules.BilledDocument(
-                            ref=document.id,
-                            billed_from=issuers[document].effective_date or None,
+                            ref=chains[root][-1].id,
+                            billed_from=issuers[root].effective_date or None,
                             lines=self._invoiced_lines(
-                                document, credits_by_document, repriced
+                                chains[root], credits_by_document, repriced
                             ),
                         )
-                        for document in later
+                        for root in reversed(roots)
+                        if root != invoice_root
                     ),
                     # at the rate of the day the documents are issued, never
                     # before the invoice they correct
@@ -156,41 +164,55 @@ class SaleSubscriptionLedger(models.AbstractModel):
         return periods
 
     @api.model
-    def _invoiced_lines(self, document, credits_by_document, repriced=None):
-        """What ``document`` billed per subscription line, net of its credits
-        (``credits_by_document``: the credit notes by the document they
-        reverse, and their reversals by the credit note), in its currency.
-        ``repriced``: the price changes of its units (``_price_changes``).
+    def _invoiced_lines(self, documents, credits_by_document, repriced=None):
+        """What ``documents`` billed per subscription line, net of their
+        credits (``credits_by_document``: the credit notes by the document they
+        reverse, and their reversals by the credit note), in their currency:
+        one document, or an invoice and the ones that replaced it, as one
+        (their units, prices and references the newest one's). ``repriced``:
+        the price changes of their units (``_price_changes``, by the newest).
 
-        The document's lines that bill no subscription line (a one-off fee)
-        are a bucket of their own, ``OTHER``: a credit of them is theirs, and
-        they take their share of a credit spread over the document.
+        The lines that bill no subscription line (a one-off fee) are a bucket
+        of their own, ``OTHER``: a credit of them is theirs, and they take
+        their share of a credit spread over the document.
         """
+        documents = documents.sorted("id", reverse=True)
         units, amounts = defaultdict(Decimal), defaultdict(Decimal)
         prices, discounts, refs, keys_of_product = {}, {}, {}, defaultdict(set)
         # an amendment's document, or its replacement (same lines, same prices)
-        ours = bool(document._issuing_amendment())
-        for line in document.invoice_line_ids.filtered(
-            lambda line: line.display_type == "product"
-        ):
-            key = line.subscription_line_id.id or OTHER
-            if line.product_id:
-                keys_of_product[line.product_id.id].add(key)
-            amounts[key] += line._amendment_net_amount()
-            if not line._bills_units():
-                continue
-            units[key] += rules.to_decimal(line.quantity)
-            if key is not OTHER and key not in prices:
-                prices[key] = line._amendment_full_price(ours)
-                discounts[key] = rules.to_decimal(line.discount)
-                refs[key] = line.id
-        self._amount_only_lines(document, prices, discounts, refs)
+        ours = bool(documents[:1]._issuing_amendment())
+        billed = {}
+        for document in documents:
+            doc_units, doc_amounts = defaultdict(Decimal), defaultdict(Decimal)
+            for line in document.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            ):
+                key = line.subscription_line_id.id or OTHER
+                if line.product_id:
+                    keys_of_product[line.product_id.id].add(key)
+                doc_amounts[key] += line._amendment_net_amount()
+                if not line._bills_units():
+                    continue
+                doc_units[key] += rules.to_decimal(line.quantity)
+                if key is not OTHER and key not in prices:
+                    prices[key] = line._amendment_full_price(ours)
+                    discounts[key] = rules.to_decimal(line.discount)
+                    refs[key] = line.id
+            billed[document] = (doc_units, doc_amounts)
+        for document in documents:
+            self._amount_only_lines(document, prices, discounts, refs)
         bucket = self._bucketing(prices, keys_of_product)
-        unlinked = self._take_credits(
-            document, credits_by_document, bucket, units, amounts
-        )
+        unlinked = Decimal(0)
+        for document, (doc_units, doc_amounts) in billed.items():
+            unlinked += self._take_credits(
+                document, credits_by_document, bucket, doc_units, doc_amounts
+            )
+            for key, value in doc_units.items():
+                units[key] += value
+            for key, value in doc_amounts.items():
+                amounts[key] += value
         if unlinked and amounts:
-            self._spread(amounts, unlinked, document.currency_id.decimal_places)
+            self._spread(amounts, unlinked, documents[:1].currency_id.decimal_places)
         return tuple(
             rules.InvoicedLine(
                 key=key,
@@ -199,7 +221,7 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 remaining_amount=amounts[key],
                 ref=refs[key],
                 discount=discounts[key],
-                price_changes=tuple((repriced or {}).get((document.id, key), ())),
+                price_changes=tuple((repriced or {}).get((documents[:1].id, key), ())),
             )
             for key in prices
         )
@@ -250,11 +272,12 @@ class SaleSubscriptionLedger(models.AbstractModel):
                         unlinked += amount
                         continue
                     amounts[key] += amount
-                    if (
-                        key is not OTHER
-                        and line._bills_units()
-                        and (whole or line._removes_units(issuer))
-                    ):
+                    # a whole reversal's rounding line and price differences
+                    # are amounts
+                    removes = line._removes_units(issuer) or (
+                        whole and line._bills_units()
+                    )
+                    if key is not OTHER and removes:
                         units[key] += sign * rules.to_decimal(line.quantity)
         return unlinked
 

@@ -241,9 +241,8 @@ class SaleSubscriptionLedger(models.AbstractModel):
         for root in roots:
             documents = root._with_replacements()
             remaining = defaultdict(Decimal)
-            for document in documents:
-                for line in self._invoiced_lines(document, credits_by_document):
-                    remaining[line.key] += line.remaining_amount
+            for line in self._invoiced_lines(documents, credits_by_document):
+                remaining[line.key] += line.remaining_amount
             if any(amount < 0 for amount in remaining.values()):
                 over |= credits.filtered(
                     lambda credit, documents=documents: (

@@ -29,14 +29,27 @@ class SaleSubscriptionLedger(models.AbstractModel):
         invoice), the cuts the amendments' credit notes credit (``ref``: the
         document they correct, None when it is the re-priced one), given back
         by their reversals. An accountant's credit note, even one copied
-        from a price difference, lowers amounts only (``_invoiced_lines``)."""
+        from a price difference, lowers amounts only (``_invoiced_lines``).
+
+        An invoice and the ones that replaced it (reverse and create) are one
+        document, the newest one's id (``_billed_periods``): the cuts against
+        any of them are that document's, a rise is billed by the newest only
+        (the replaced one's is reversed with it, its replacement bills it
+        again)."""
+        newest = {}
+        for chain in billing.grouped(
+            lambda move: move._replacement_chain_root()
+        ).values():
+            newest.update(dict.fromkeys(chain.ids, chain[-1].id))
         changes = defaultdict(list)
         for move in billing:
+            if newest[move.id] != move.id:
+                continue
             for line, target in self._repricing_lines(move):
-                if target.move_id in billing and target.move_id != move:
-                    changes[target.move_id.id, target.subscription_line_id.id].append(
-                        self._price_change(line, 1, move.id)
-                    )
+                if target.move_id in billing and newest[target.move_id.id] != move.id:
+                    changes[
+                        newest[target.move_id.id], target.subscription_line_id.id
+                    ].append(self._price_change(line, 1, move.id))
         for document in billing:
             for credit in credits_by_document.get(document, document.browse()):
                 # an accountant's own credit note is an amount, whatever it copied
@@ -47,10 +60,13 @@ class SaleSubscriptionLedger(models.AbstractModel):
                     for line, target in self._repricing_lines(move):
                         if target.move_id not in billing:
                             continue
-                        ref = None if target.move_id == document else document.id
-                        changes[
-                            target.move_id.id, target.subscription_line_id.id
-                        ].append(self._price_change(line, sign, ref))
+                        repriced = newest[target.move_id.id]
+                        ref = newest[document.id]
+                        changes[repriced, target.subscription_line_id.id].append(
+                            self._price_change(
+                                line, sign, None if ref == repriced else ref
+                            )
+                        )
         return {
             key: sorted(found, key=lambda change: change.since)
             for key, found in changes.items()

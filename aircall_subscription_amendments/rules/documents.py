@@ -93,15 +93,24 @@ def _document_line(
     if prorated is None:
         prorated = Fraction(price_unit) * line_share
     amount = round_amount(Fraction(quantity) * prorated, rounding.digits)
-    capped = invoiced is not None and invoiced.remaining_amount is not None
-    if capped and amount > invoiced.remaining_amount:
+    capped = (
+        invoiced is not None
+        and invoiced.remaining_amount is not None
+        and amount > invoiced.remaining_amount
+    )
+    if capped:
         amount = max(invoiced.remaining_amount, _ZERO)
         # what is left of the document, by unit
         prorated = Fraction(amount) / Fraction(quantity)
-    if amount <= 0:
+    # capped at nothing left (a goodwill credit took it all): units removed
+    # still go, on a line that credits 0, so that the next reduction does not
+    # take them again from this document; a price difference is only money
+    if amount <= 0 and not (capped and extra.get("moves_units", True)):
         return None
     kept = 1 - Fraction(discount) / 100  # > 0: a line at 100 % amounts to 0
-    unit_amount = round_amount(prorated / kept, rounding.price_digits)
+    unit_amount = (
+        round_amount(prorated / kept, rounding.price_digits) if amount else _ZERO
+    )
     return DocumentLine(
         direction=direction,
         invoice_ref=document_ref,

@@ -171,7 +171,8 @@ class DocumentLine:
     (the origin of an invoice line). ``quantity``: the units changed on that
     document. ``price_unit``: the net unit price for the whole period.
     ``since``: the first day the line covers; ``period_end`` the last
-    (inclusive). ``amount``: ``quantity × price_unit × share``, rounded once, > 0.
+    (inclusive). ``amount``: ``quantity × price_unit × share``, rounded once, > 0
+    (0 for a credit capped at nothing left: its units go all the same).
     ``discount``: the discount (%) of the document line, as the line it
     corrects billed it (or the new line's, for an invoice);
     ``unit_amount``: the prorated unit price before that discount, rounded to
