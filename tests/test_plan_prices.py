@@ -136,6 +136,22 @@ def test_a_rise_invoices_the_difference_on_the_units_billed():
     assert line.source_ref == "L1" and not line.moves_units
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # the line at 20.00 (set directly), July billed 30.00: a rise to 25.00
+        (users(10, "20.00"), users(10, "25.00")),
+        # the line at 40.00 (set directly), July billed 30.00: a cut to 35.00
+        (users(10, "40.00"), users(10, "35.00")),
+    ],
+)
+def test_a_price_change_never_goes_against_its_direction(old, new):
+    """A rise never credits, a cut never invoices: a document billed at
+    another price than the line's keeps what it billed."""
+    result = plan(old, new, [july(billed())])
+    assert (result.credit_lines, result.invoice_lines) == ((), ())
+
+
 def test_more_users_at_a_lower_price_credit_and_invoice_separately():
     result = plan(users(10), users(12, "24.00"), [july(billed())])
     (credit,) = result.credit_lines

@@ -24,6 +24,14 @@ AMENDMENT_LINE_FIELDS = (
     "move_id",
 )
 
+#: what only the addon gives a line, or a copy of its line (``create``)
+AMENDMENT_VALUE_FIELDS = (
+    "subscription_price_unit",
+    "subscription_rounding",
+    "subscription_price_difference",
+    "subscription_repriced_line_id",
+)
+
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
@@ -163,6 +171,7 @@ class AccountMoveLine(models.Model):
         ensure_no_derived_values(self, vals_list)
         lines = super().create(vals_list)
         lines._ensure_amendment_lines_kept()
+        lines._ensure_amendment_values_copied()
         return lines
 
     def write(self, vals):
@@ -198,6 +207,42 @@ class AccountMoveLine(models.Model):
                     amendment=move._issuing_amendment().name,
                 )
             )
+
+    def _ensure_amendment_values_copied(self):
+        """What an amendment's document records of its lines (the unit price
+        prorated, a rounding line, a price difference and the line it
+        re-prices) is the addon's: a client creates a line with it only as a
+        copy of a line of the document it reverses (Odoo's *Credit Note*);
+        the ledger would read a line forged on an invoice as a price change."""
+        if is_internal(self, DERIVED_WRITE) or is_internal(self, APPLY_CONTEXT):
+            return
+        for line in self:
+            values = line._amendment_values()
+            if not any(values):
+                continue
+            source = line.move_id.reversed_entry_id
+            if not any(
+                other._amendment_values() == values
+                and other.subscription_line_id == line.subscription_line_id
+                for other in source.line_ids
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(fields)s of a line are given by the application to "
+                        "the documents of amendments (and copied by their credit "
+                        "notes): a line of %(move)s cannot be created with them.",
+                        fields=", ".join(
+                            self._fields[name]._description_string(self.env)
+                            for name in AMENDMENT_VALUE_FIELDS
+                        ),
+                        move=line.move_id.display_name,
+                    )
+                )
+
+    def _amendment_values(self):
+        """The values of ``AMENDMENT_VALUE_FIELDS`` of this line."""
+        self.ensure_one()
+        return tuple(self[name] for name in AMENDMENT_VALUE_FIELDS)
 
     def _link_subscription_lines(self, subscription_lines):
         """Link invoice lines without a subscription line to the one they bill.

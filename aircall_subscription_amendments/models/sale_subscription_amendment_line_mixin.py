@@ -2,6 +2,7 @@
 """A changed line, as the amendment and its wizard both hold it."""
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from ..rules import MAX_QUANTITY
@@ -87,8 +88,19 @@ class SaleSubscriptionAmendmentLineMixin(models.AbstractModel):
     @api.model
     def _fill_new_price(self, vals, price_unit, discount):
         """A changed line's new price and discount: as given, else (empty,
-        False or absent) the line's own: ``vals`` completed."""
-        if not vals.get("new_price_unit"):
+        False or absent) the line's own: ``vals`` completed. A new price of
+        0 sent for a priced line is refused: a Float cannot tell it from an
+        empty one, and a free line is a discount of 100 %."""
+        sent = vals.get("new_price_unit")
+        if sent is not None and sent is not False and not sent and price_unit:
+            raise UserError(
+                self.env._(
+                    "A new unit price of 0 is not taken (an empty one keeps the "
+                    "line's price): to make the line free, give it a new "
+                    "discount of 100 %."
+                )
+            )
+        if not sent:
             vals["new_price_unit"] = price_unit
         if vals.get("new_discount") is None or vals.get("new_discount") is False:
             vals["new_discount"] = discount

@@ -35,7 +35,8 @@ class SaleSubscriptionAmendment(models.Model):
                 None,
                 rules.to_decimal(line.new_quantity),
                 rules.to_decimal(price_unit),
-                rules.to_decimal(discount),
+                # a new add-on is priced by its unit price alone (_apply_lines)
+                rules.to_decimal(discount if line.subscription_line_id else 0),
             )
         return rules.value_deltas(old, new)
 
@@ -136,7 +137,9 @@ class SaleSubscriptionAmendment(models.Model):
                         "product_id": line.product_id.id,
                         "product_uom_qty": line.new_quantity,
                         "price_unit": line.price_unit,
-                        "discount": line.discount,
+                        # as the plan invoices it: its unit price, no
+                        # discount (an RPC client's is not taken)
+                        "discount": 0.0,
                         "amendment_line_id": line.id,
                     }
                 )

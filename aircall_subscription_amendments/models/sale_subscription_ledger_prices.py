@@ -43,7 +43,8 @@ class SaleSubscriptionLedger(models.AbstractModel):
             newest.update(dict.fromkeys(chain.ids, chain[-1].id))
         changes = defaultdict(list)
         for move in billing:
-            if newest[move.id] != move.id:
+            # a price difference is trusted on an amendment's own documents only
+            if newest[move.id] != move.id or not move._issuing_amendment():
                 continue
             for line, target in self._repricing_lines(move):
                 if target.move_id in billing and newest[target.move_id.id] != move.id:
@@ -56,6 +57,7 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 if not credit._counts_in_ledger() or not credit._issuing_amendment():
                     continue
                 reversals = credits_by_document.get(credit, credit.browse())
+                credited = self._repricing_lines(credit)
                 for move, sign in ((credit, -1), *((r, 1) for r in reversals)):
                     for line, target in self._repricing_lines(move):
                         if target.move_id not in billing:
@@ -64,7 +66,12 @@ class SaleSubscriptionLedger(models.AbstractModel):
                         ref = newest[document.id]
                         changes[repriced, target.subscription_line_id.id].append(
                             self._price_change(
-                                line, sign, None if ref == repriced else ref
+                                line,
+                                sign,
+                                None if ref == repriced else ref,
+                                share=self._reversed_share(line, credited)
+                                if move != credit
+                                else 1,
                             )
                         )
         return {
@@ -84,16 +91,39 @@ class SaleSubscriptionLedger(models.AbstractModel):
         ]
 
     @api.model
-    def _price_change(self, line, sign, ref):
+    def _price_change(self, line, sign, ref, share=1):
         """The price change ``line`` records: its unit price difference for
         the whole period, from its first day; ``ref``: the document that bills
-        it (None: the re-priced document itself)."""
+        it (None: the re-priced document itself); ``share``: the part of it
+        a reversal gives back (``_reversed_share``)."""
         return rules.PriceChange(
             since=line.subscription_period_start
             or line.move_id.subscription_period_start,
-            delta=sign * rules.to_decimal(line.subscription_price_unit),
+            delta=sign
+            * rules.to_decimal(line.subscription_price_unit)
+            * rules.to_decimal(share),
             ref=ref,
         )
+
+    @api.model
+    def _reversed_share(self, line, credited):
+        """The part of a cut that ``line`` of a reversal gives back: its
+        amount over the amount of the line of the credit note it copies
+        (``credited``: that credit note's price differences); an edited,
+        partial reversal gives back that part of the cut, never more than
+        all of it."""
+        for other, target in credited:
+            if (
+                target == line.subscription_repriced_line_id
+                and other.subscription_price_unit == line.subscription_price_unit
+                and other.price_subtotal
+            ):
+                return min(
+                    rules.to_decimal(line.price_subtotal)
+                    / rules.to_decimal(other.price_subtotal),
+                    rules.to_decimal(1),
+                )
+        return 1
 
     @api.model
     def _amount_only_lines(self, document, prices, discounts, refs):

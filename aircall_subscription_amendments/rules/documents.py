@@ -325,7 +325,8 @@ def price_lines(
     price and its price changes): a rise invoiced (on the period's new
     invoice); a cut credited against the documents that billed a rise of
     theirs first (the newest first, up to what each billed), then against the
-    document itself."""
+    document itself. A rise of the line's price never credits, a cut never
+    invoices (documents billed at another price keep what they billed)."""
     if not change.reprices:
         return []
     taken = units_taken(change, period)
@@ -339,7 +340,11 @@ def price_lines(
             continue
         since = _since(document, period, effective_date)
         old_price = billed_price(invoiced, since)
-        if new_price == old_price:
+        # a rise never credits, a cut never invoices: a document billed at
+        # another price than the line's (an administrator's direct change)
+        # keeps what it billed
+        rise = change.new.net_price > change.old.net_price
+        if new_price == old_price or (new_price > old_price) != rise:
             continue
 
         def line(

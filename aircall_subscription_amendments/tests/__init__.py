@@ -22,6 +22,7 @@ from . import (
     test_portal,
     test_portal_http,
     test_price_amendments,
+    test_price_red_team,
     test_renewal_cron,
     test_report,
     test_security,
