@@ -413,3 +413,78 @@ class TestPriceAmendments(SubscriptionCase):
         self.assertEqual(
             [line.remaining_amount for line in period.documents[0].lines], [0]
         )
+
+    # -- an invoice replaced (reverse and create), issues 21 and 25 -------------
+
+    def _replaced(self, move, day):
+        """``move`` posted, reversed and replaced on ``day``: the replacement."""
+        move = self.env["account.move"].browse(move.ids)
+        if move.state == "draft":
+            move.action_post()
+        replacement = self._reverse_and_replace(move, day)
+        with freeze_time(day):
+            replacement.action_post()
+        return replacement
+
+    def test_a_cut_then_the_invoice_replaced_prices_the_replacement(self):
+        with freeze_time(JULY_10):
+            self._change(self.subscription, new_price_unit=27.0)
+        replacement = self._replaced(self.invoice, "2024-07-12")
+        with freeze_time("2024-07-20"):
+            amendment = self._change(self.subscription, quantity=6)
+        # the cut against the first invoice is the replacement's: 4 × 27.00
+        # × 17/31, not 4 × 30.00
+        self.assertEqual(amendment.move_ids.reversed_entry_id, replacement)
+        self.assertEqual(
+            amendment.move_ids.amount_untaxed, cents(4 * 27 * Fraction(17, 31))
+        )
+        (period,) = self.env["sale.subscription.ledger"]._billed_periods(
+            self.subscription, date(2024, 7, 21)
+        )
+        self.assertEqual(period.invoice_ref, replacement.id)
+        self.assertEqual(
+            [change.delta for change in period.lines[0].price_changes], [-3]
+        )
+        self.assertFalse(self.env["sale.subscription.ledger"]._over_credits())
+
+    def test_a_replaced_rise_is_billed_once(self):
+        with freeze_time(JULY_10):
+            rise = self._change(self.subscription, new_price_unit=33.0).move_ids
+        replacement = self._replaced(rise, "2024-07-12")
+        self.assertEqual(replacement.subscription_replaced_id, rise)
+        with freeze_time("2024-07-20"):
+            amendment = self._change(self.subscription, quantity=6)
+        on_invoice = amendment.move_ids.filtered(
+            lambda m: m.reversed_entry_id == self.invoice
+        )
+        on_rise = amendment.move_ids.filtered(
+            lambda m: m.reversed_entry_id == replacement
+        )
+        self.assertEqual(on_invoice.amount_untaxed, cents(4 * 30 * Fraction(17, 31)))
+        # the rise of 3.00 once (the replaced invoice's is reversed with it)
+        self.assertEqual(on_rise.amount_untaxed, cents(4 * 3 * Fraction(17, 31)))
+        (period,) = self.env["sale.subscription.ledger"]._billed_periods(
+            self.subscription, date(2024, 7, 21)
+        )
+        self.assertEqual(
+            [
+                (change.delta, change.ref)
+                for line in period.lines
+                for change in line.price_changes
+            ],
+            [(3, replacement.id)],
+        )
+        self.assertFalse(self.env["sale.subscription.ledger"]._over_credits())
+
+    def test_a_cut_after_a_replaced_rise_is_credited_against_the_replacement(self):
+        with freeze_time(JULY_10):
+            rise = self._change(self.subscription, new_price_unit=33.0).move_ids
+        replacement = self._replaced(rise, "2024-07-12")
+        with freeze_time("2024-07-20"):
+            amendment = self._change(self.subscription, new_price_unit=30.0)
+        # back to 30.00: the rise of 3.00 taken back on the replacement,
+        # 10 × 3.00 × 17/31, nothing on the period's invoice
+        (credit,) = amendment.move_ids
+        self.assertEqual(credit.reversed_entry_id, replacement)
+        self.assertEqual(credit.amount_untaxed, cents(10 * 3 * Fraction(17, 31)))
+        self.assertFalse(self.env["sale.subscription.ledger"]._over_credits())
