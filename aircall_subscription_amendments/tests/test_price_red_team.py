@@ -118,29 +118,68 @@ class TestPriceRedTeam(SubscriptionCase):
             any(note.invoice_line_ids.mapped("subscription_price_difference"))
         )
 
-    # -- 1, 2: reverse and create of a re-priced invoice -----------------------
+    # -- 1, 2: reverse and create of a re-priced invoice (one document) ------
 
-    def test_reverse_and_create_of_a_repriced_invoice_refused(self):
-        """Reverse and create of the July invoice after a cut, or of a rise's
-        invoice, is refused (the replacement would read as billing the old
-        price); an invoice nobody re-priced is still replaced."""
+    def _replaced(self, move, day):
+        replacement = self._reverse_and_replace(move, day)
+        with freeze_time(day):
+            replacement.action_post()
+        return replacement
+
+    def test_july_replaced_after_a_cut_then_a_rise_invoices(self):
+        """A cut 30 → 27, the July invoice replaced (Reverse and create);
+        27 → 28 on 20 July is an upgrade that invoices 10 × 1.00 × 17/31."""
         with freeze_time(JULY_10):
             self._posted(self._change(self.subscription, new_price_unit=27.0))
-            rise = self._posted(self._change(self.late, new_price_unit=33.0))
-        for move in (self.invoice, rise, self.late_invoice):
-            wizard = self._reversal(move, "2024-07-12")
-            with (
-                self.assertRaisesRegex(UserError, "Credit Note"),
-                freeze_time("2024-07-12"),
-            ):
-                wizard.modify_moves()
-        with freeze_time("2024-01-06"):
-            other = self._start(self._create_subscription(start=date(2024, 1, 6)))
-        invoice = self._invoice_period(other, date(2024, 7, 6))
-        wizard = self._reversal(invoice, "2024-07-12")
-        with freeze_time("2024-07-12"):
-            wizard.modify_moves()
-        self.assertEqual(wizard.new_move_ids.subscription_replaced_id, invoice)
+        self._replaced(self.invoice, "2024-07-12")
+        with freeze_time("2024-07-20"):
+            rise = self._change(self.subscription, new_price_unit=28.0)
+        self.assertEqual(rise.amendment_type, "upgrade")
+        self.assertEqual(rise.move_ids.move_type, "out_invoice")
+        self.assertEqual(rise.move_ids.amount_untaxed, cents(10 * Fraction(17, 31)))
+
+    def _rise_then_july_replaced(self):
+        with freeze_time(JULY_10):
+            self._posted(self._change(self.subscription, new_price_unit=33.0))
+        self._replaced(self.invoice, "2024-07-12")
+
+    def test_july_replaced_after_a_rise_then_cut_back(self):
+        """A rise 30 → 33, the July invoice replaced (Reverse and create):
+        33 → 30 on 20 July credits 10 × 3.00 × 17/31."""
+        self._rise_then_july_replaced()
+        with freeze_time("2024-07-20"):
+            back = self._change(self.subscription, new_price_unit=30.0)
+        self.assertEqual(set(back.move_ids.mapped("move_type")), {"out_refund"})
+        self.assertEqual(
+            sum(back.move_ids.mapped("amount_untaxed")),
+            cents(10 * 3 * Fraction(17, 31)),
+        )
+
+    def test_july_replaced_after_a_rise_then_fewer(self):
+        """A rise 30 → 33, the July invoice replaced: 10 → 6 users on 20 July
+        credits 4 × 33.00 × 17/31."""
+        self._rise_then_july_replaced()
+        with freeze_time("2024-07-20"):
+            fewer = self._change(self.subscription, quantity=6)
+        self.assertAlmostEqual(
+            sum(fewer.move_ids.mapped("amount_untaxed")),
+            cents(4 * 33 * Fraction(17, 31)),
+            delta=0.011,
+        )
+        self.assertFalse(self.env["sale.subscription.ledger"]._over_credits())
+
+    def test_a_replaced_rise_then_a_rise_again_invoices(self):
+        """The rise's invoice (30 → 33) replaced; 33 → 36 on 20 July invoices
+        10 × 3.00 × 17/31 (the first rise counted once)."""
+        with freeze_time(JULY_10):
+            rise = self._posted(self._change(self.subscription, new_price_unit=33.0))
+        self._replaced(rise, "2024-07-12")
+        with freeze_time("2024-07-20"):
+            again = self._change(self.subscription, new_price_unit=36.0)
+        self.assertEqual(again.move_ids.move_type, "out_invoice")
+        self.assertEqual(
+            again.move_ids.amount_untaxed, cents(10 * 3 * Fraction(17, 31))
+        )
 
     # -- 4: a partial reversal of a cut's credit note --------------------------
 
