@@ -6,7 +6,9 @@ period's start and posted. On random days an amendment, effective that day,
 sets a new quantity, a new unit price, a new discount, or several of them,
 of the users' line: cuts and rises, more users at a lower price, fewer at a
 higher one; and now and then the accountant's goodwill credit note (Odoo's
-*Credit Note* on the period's invoice, 0.50 off each user billed). All
+*Credit Note* on the period's invoice, 0.50 off each user billed) or *Reverse
+and create invoice* of one of the period's invoices (its own or an
+amendment's: an invoice and its replacement are one document, issue 21). All
 documents are posted as they come.
 
 Afterwards, per billed period, what the period's documents billed less what
@@ -50,6 +52,8 @@ PRICES = (
 )
 GOODWILL = 0.5
 DISCOUNTS = (Decimal(0), Decimal(10), Decimal("12.5"))
+#: the chance a day brings a reverse and create of one of the period's invoices
+REPLACE = 0.06
 
 
 def _seeds():
@@ -68,6 +72,8 @@ class TestLedgerWalksPrices(SubscriptionCase):
 
     def _walk(self, seed):
         rng = random.Random(seed)
+        # the replacements draw apart: the changes of a seed stay what they were
+        replacing = random.Random(f"replace {seed}")
         with freeze_time("2024-01-06"):
             subscription = self._start(
                 self._create_subscription(start=date(2024, 1, 6))
@@ -95,6 +101,10 @@ class TestLedgerWalksPrices(SubscriptionCase):
                 current = self._amend_randomly(
                     rng, subscription, line, day, current, log
                 )
+            if replacing.random() < REPLACE:
+                period_invoice = self._replace_randomly(
+                    replacing, period_invoice, day, log
+                )
             if rng.random() < 0.08:
                 start = period_invoice.subscription_period_start
                 goodwill[start] = goodwill.get(start, 0) + self._goodwill(
@@ -103,6 +113,39 @@ class TestLedgerWalksPrices(SubscriptionCase):
                 log.append((day, "goodwill"))
             terms[day] = current
         return subscription, line, terms, periods, log, goodwill
+
+    def _replace_randomly(self, rng, period_invoice, day, log):
+        """*Reverse and create invoice* on one of the period's invoices (its
+        own, or an amendment's: a rise, new users), the replacement posted.
+        Returns the period's invoice (its replacement, if it was the one)."""
+        candidates = self.env["account.move"].search(
+            [
+                (
+                    "subscription_billed_id",
+                    "=",
+                    period_invoice.subscription_billed_id.id,
+                ),
+                (
+                    "subscription_period_start",
+                    "=",
+                    period_invoice.subscription_period_start,
+                ),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("subscription_replacement_ids", "=", False),
+            ],
+            order="id",
+        )
+        if not candidates:
+            return period_invoice
+        invoice = rng.choice(candidates)
+        replacement = self._reverse_and_replace(invoice, day)
+        with freeze_time(day):
+            replacement.action_post()
+        # an amendment's invoice (a rise, new users), or the period's own
+        ours = bool(invoice._issuing_amendment())
+        log.append((day, "replace", invoice.name, replacement.name, ours))
+        return replacement if invoice == period_invoice else period_invoice
 
     def _goodwill(self, invoice, day):
         """*Credit Note* on ``invoice``, its line edited to 0.50 a user, posted."""
@@ -208,9 +251,14 @@ class TestLedgerWalksPrices(SubscriptionCase):
         return log
 
     def test_walks(self):
-        changes = 0
+        changes, replaced = 0, set()
         for seed in _seeds():
             with self.subTest(seed=seed):
-                changes += len(self._check(seed))
-        # the walks did change prices and quantities
+                log = self._check(seed)
+                replacements = [entry for entry in log if entry[1] == "replace"]
+                changes += len(log) - len(replacements)
+                replaced |= {entry[-1] for entry in replacements}
+        # the walks did change prices and quantities, and replaced both the
+        # periods' invoices and the amendments'
         self.assertGreater(changes, len(FIXED_SEEDS) * 3)
+        self.assertEqual(replaced, {False, True})
