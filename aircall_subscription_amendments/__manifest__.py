@@ -3,7 +3,7 @@
     "name": "Subscription Amendments",
     "summary": "Notice periods, amendment wizard and prorated credit notes "
     "for OCA subscriptions",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Sales/Subscriptions",
     "website": "https://aircall.io",
     "author": "Aircall",

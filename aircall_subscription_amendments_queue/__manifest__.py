@@ -2,7 +2,7 @@
 {
     "name": "Subscription Amendments: job queue",
     "summary": "Bulk amendments and the daily subscription cron as OCA queue_job jobs",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Subscriptions",
     "website": "https://aircall.io",
     "author": "Aircall",

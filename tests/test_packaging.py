@@ -94,7 +94,7 @@ def _manifest(addon):
 
 def test_manifest_identity():
     manifest = _manifest(MAIN)
-    assert manifest["version"] == "18.0.1.4.0"
+    assert manifest["version"] == "18.0.1.5.0"
     assert manifest["license"] == "AGPL-3"
     assert {"subscription_oca", "account", "sale_management"} <= set(
         manifest["depends"]

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from odoo import Command, api, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools.misc import format_date
+from odoo.tools.misc import format_date, formatLang
 
 from ..tools import DERIVED_WRITE, format_quantity, internal
 
@@ -226,6 +226,18 @@ class AccountMove(models.Model):
             "tax_ids": [Command.set(taxes.ids)],
             **accounting,
         }
+        if not line.moves_units:
+            # an amount, no unit: per-unit taxes follow the units
+            values.update(
+                subscription_price_difference=True,
+                tax_ids=[
+                    Command.set(
+                        taxes.filtered(lambda tax: tax.amount_type != "fixed").ids
+                    )
+                ],
+            )
+        if line.is_price_change:
+            values["subscription_repriced_line_id"] = line.source_ref
         if not line.rounding:
             return [values]
         rounding = dict(
@@ -274,9 +286,21 @@ class AccountMove(models.Model):
 
     def _amendment_line_label(self, amendment, line):
         """``Users: 10 → 6 (−4) · 10/07/2024 – 05/08/2024 (87 %)``, in the
-        language of ``amendment``'s context (the partner's)."""
+        language of ``amendment``'s context (the partner's); a new price:
+        ``Users: 30.00 → 27.00 · 10/07/2024 – 05/08/2024 (87 %)``."""
         env = amendment.env
         product = env["product.product"].browse(line.product)
+        if line.is_price_change:
+            digits = env["decimal.precision"].precision_get("Product Price")
+            return env._(
+                "%(product)s: %(old)s → %(new)s · %(start)s – %(end)s (%(percent)s %%)",
+                product=product.with_context(lang=env.lang).name,
+                old=formatLang(env, float(line.old_price), digits=digits),
+                new=formatLang(env, float(line.new_price), digits=digits),
+                start=format_date(env, line.since),
+                end=format_date(env, line.period_end),
+                percent=line.percent,
+            )
         return env._(
             "%(product)s: %(old)s → %(new)s (%(delta)s) · %(start)s – %(end)s "
             "(%(percent)s %%)",

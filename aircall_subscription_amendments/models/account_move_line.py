@@ -24,6 +24,14 @@ AMENDMENT_LINE_FIELDS = (
     "move_id",
 )
 
+#: what only the addon gives a line, or a copy of its line (``create``)
+AMENDMENT_VALUE_FIELDS = (
+    "subscription_price_unit",
+    "subscription_rounding",
+    "subscription_price_difference",
+    "subscription_repriced_line_id",
+)
+
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
@@ -51,6 +59,24 @@ class AccountMoveLine(models.Model):
         readonly=True,
         copy=True,
         help="The line that makes an amendment document exact to the cent.",
+    )
+    subscription_price_difference = fields.Boolean(
+        string="Price difference",
+        readonly=True,
+        copy=True,
+        help="On an amendment's document: the line is an amount for a new price "
+        "(a cut credited, a rise invoiced, or the credit of a rise for units "
+        "removed later), and adds or removes no unit.",
+    )
+    subscription_repriced_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Repriced line",
+        readonly=True,
+        copy=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="On an amendment's price difference: the billed line whose units "
+        "take the new price from the line's first day.",
     )
     # named as OCA subscription_oca names them on invoice lines in its later
     # versions, not deferred_start_date/deferred_end_date: those are Odoo
@@ -145,6 +171,7 @@ class AccountMoveLine(models.Model):
         ensure_no_derived_values(self, vals_list)
         lines = super().create(vals_list)
         lines._ensure_amendment_lines_kept()
+        lines._ensure_amendment_values_copied()
         return lines
 
     def write(self, vals):
@@ -180,6 +207,42 @@ class AccountMoveLine(models.Model):
                     amendment=move._issuing_amendment().name,
                 )
             )
+
+    def _ensure_amendment_values_copied(self):
+        """What an amendment's document records of its lines (the unit price
+        prorated, a rounding line, a price difference and the line it
+        re-prices) is the addon's: a client creates a line with it only as a
+        copy of a line of the document it reverses (Odoo's *Credit Note*);
+        the ledger would read a line forged on an invoice as a price change."""
+        if is_internal(self, DERIVED_WRITE) or is_internal(self, APPLY_CONTEXT):
+            return
+        for line in self:
+            values = line._amendment_values()
+            if not any(values):
+                continue
+            source = line.move_id.reversed_entry_id
+            if not any(
+                other._amendment_values() == values
+                and other.subscription_line_id == line.subscription_line_id
+                for other in source.line_ids
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(fields)s of a line are given by the application to "
+                        "the documents of amendments (and copied by their credit "
+                        "notes): a line of %(move)s cannot be created with them.",
+                        fields=", ".join(
+                            self._fields[name]._description_string(self.env)
+                            for name in AMENDMENT_VALUE_FIELDS
+                        ),
+                        move=line.move_id.display_name,
+                    )
+                )
+
+    def _amendment_values(self):
+        """The values of ``AMENDMENT_VALUE_FIELDS`` of this line."""
+        self.ensure_one()
+        return tuple(self[name] for name in AMENDMENT_VALUE_FIELDS)
 
     def _link_subscription_lines(self, subscription_lines):
         """Link invoice lines without a subscription line to the one they bill.
@@ -259,8 +322,17 @@ class AccountMoveLine(models.Model):
         gesture removes no unit)."""
         self.ensure_one()
         return bool(
-            issuer and self.subscription_price_unit and not self.subscription_rounding
+            issuer
+            and self.subscription_price_unit
+            and not self.subscription_rounding
+            and not self.subscription_price_difference
         )
+
+    def _bills_units(self):
+        """Whether this line of a billing document bills units: not a
+        rounding line, nor a price difference (an amount)."""
+        self.ensure_one()
+        return not (self.subscription_rounding or self.subscription_price_difference)
 
     def _amendment_net_amount(self):
         """quantity × net unit price, rounded to the currency as a line total

@@ -150,7 +150,15 @@ class SaleSubscriptionAmendment(models.Model):
     renewal_date = fields.Date(compute="_compute_notice_dates")
     notice_deadline = fields.Date(compute="_compute_notice_dates")
 
-    @api.depends("cancel_renewal", "line_ids.old_quantity", "line_ids.new_quantity")
+    @api.depends(
+        "cancel_renewal",
+        "line_ids.old_quantity",
+        "line_ids.new_quantity",
+        "line_ids.price_unit",
+        "line_ids.discount",
+        "line_ids.new_price_unit",
+        "line_ids.new_discount",
+    )
     def _compute_amendment_type(self):
         for amendment in self:
             old, new = amendment._quantities()
@@ -183,15 +191,6 @@ class SaleSubscriptionAmendment(models.Model):
             amendment.notice_deadline = renewal and rules.notice_deadline(
                 renewal, max(subscription.notice_days, 0)
             )
-
-    def _quantities(self):
-        """Old and new quantities by line key, as the rules want them."""
-        old, new = {}, {}
-        for line in self.line_ids:
-            key = line._rule_key()
-            old[key] = rules.to_decimal(line.old_quantity)
-            new[key] = rules.to_decimal(line.new_quantity)
-        return old, new
 
     # -- create / write guards ----------------------------------------------
 

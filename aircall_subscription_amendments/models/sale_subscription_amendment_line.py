@@ -4,6 +4,7 @@ and what it may say."""
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import formatLang
 
 from ..tools import (
     APPLY_CONTEXT,
@@ -59,6 +60,15 @@ class SaleSubscriptionAmendmentLine(models.Model):
         self._ensure_kept(vals)
         if set(vals) - {"subscription_line_id"}:
             self.amendment_id._ensure_lines_editable()
+        if ("new_price_unit" in vals and not vals["new_price_unit"]) or (
+            "new_discount" in vals and vals["new_discount"] is False
+        ):
+            # emptied: the line's own price or discount again
+            for line in self:
+                super(SaleSubscriptionAmendmentLine, line).write(
+                    line._fill_new_price(dict(vals), line.price_unit, line.discount)
+                )
+            return True
         return super().write(vals)
 
     def _ensure_kept(self, vals):
@@ -119,6 +129,10 @@ class SaleSubscriptionAmendmentLine(models.Model):
                 )
             else:
                 vals["old_quantity"] = 0.0
+            if "price_unit" in vals:
+                self._fill_new_price(
+                    vals, vals["price_unit"], vals.get("discount", 0.0)
+                )
         # checked on the values the records hold, defaults from the context included
         with self.env.cr.savepoint():
             lines = super().create(vals_list)
@@ -192,14 +206,53 @@ class SaleSubscriptionAmendmentLine(models.Model):
 
     def _change_label(self):
         """``Users: 10 → 6``, in the environment's language (the customer's
-        portal and mails)."""
+        portal and mails); a new price too: ``Users: 10 → 12, 30.00 → 24.00``."""
         self.ensure_one()
-        return self.env._(
+        label = self.env._(
             "%(product)s: %(old)s → %(new)s",
             product=self.product_id.display_name,
             old=format_quantity(self.env, self.old_quantity),
             new=format_quantity(self.env, self.new_quantity),
         )
+        if self._reprices():
+            label = self.env._(
+                "%(change)s, %(old)s → %(new)s",
+                change=label,
+                old=self._price_words(self.price_unit, self.discount),
+                new=self._price_words(self.new_price_unit, self.new_discount),
+            )
+        return label
+
+    def _change_words(self):
+        """``10 → 12``, and a new price: ``10 → 12, 30.00 → 24.00``."""
+        self.ensure_one()
+        words = self.env._(
+            "%(old)s → %(new)s",
+            old=format_quantity(self.env, self.old_quantity),
+            new=format_quantity(self.env, self.new_quantity),
+        )
+        if self._reprices():
+            words = self.env._(
+                "%(change)s, %(old)s → %(new)s",
+                change=words,
+                old=self._price_words(self.price_unit, self.discount),
+                new=self._price_words(self.new_price_unit, self.new_discount),
+            )
+        return words
+
+    def _price_words(self, price_unit, discount):
+        """``30.00`` or ``30.00 − 10 %``: a unit price and its discount."""
+        price = formatLang(self.env, price_unit, digits=self._price_digits())
+        if not discount:
+            return price
+        return self.env._(
+            "%(price)s − %(discount)s %%",
+            price=price,
+            discount=formatLang(self.env, discount, digits=2).rstrip("0").rstrip(".,"),
+        )
+
+    def _price_digits(self):
+        return self.env["decimal.precision"].precision_get("Product Price")
 
     def _rule_key(self):
         """The rules' key of this line: the subscription line's id, or a key of

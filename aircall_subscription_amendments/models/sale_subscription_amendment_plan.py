@@ -17,7 +17,6 @@ from odoo.tools.misc import clean_context, format_date
 from .. import rules
 from ..tools import (
     APPLY_CONTEXT,
-    MRR_DEFERRED,
     ConcurrentAmendmentError,
     company_days,
     company_today,
@@ -71,6 +70,9 @@ class SaleSubscriptionAmendment(models.Model):
                                 line_vals["subscription_line_id"]
                             )
                         )
+                    )
+                    line_model._fill_new_price(
+                        line_vals, line_vals["price_unit"], line_vals["discount"]
                     )
                 command = Command.create(line_vals)
             commands.append(command)
@@ -222,7 +224,17 @@ class SaleSubscriptionAmendment(models.Model):
     def _prefetch_for_apply(self):
         """Read, in a few queries for the whole batch, what planning reads one
         amendment at a time."""
-        self.line_ids.fetch(["subscription_line_id", "old_quantity", "new_quantity"])
+        self.line_ids.fetch(
+            [
+                "subscription_line_id",
+                "old_quantity",
+                "new_quantity",
+                "price_unit",
+                "discount",
+                "new_price_unit",
+                "new_discount",
+            ]
+        )
         self.subscription_id.sale_subscription_line_ids.fetch(
             ["product_id", "product_uom_qty", "price_unit", "discount"]
         )
@@ -291,6 +303,8 @@ class SaleSubscriptionAmendment(models.Model):
                 )
             if line.subscription_line_id:
                 self._ensure_prepared_from(line.subscription_line_id, line.old_quantity)
+                if line._reprices():
+                    self._ensure_priced_from(line)
             elif line.price_unit <= 0 and line.new_quantity > 0:
                 raise ValidationError(
                     self.env._(
@@ -393,85 +407,6 @@ class SaleSubscriptionAmendment(models.Model):
         return ValidationError(
             self.env._("Invalid amendment (%(detail)s).", detail=error.message)
         )
-
-    def _old_rule_lines(self):
-        return [
-            line._rule_line()
-            for line in self.subscription_id.sale_subscription_line_ids
-        ]
-
-    def _new_rule_lines(self):
-        changed = {
-            line.subscription_line_id: line
-            for line in self.line_ids
-            if line.subscription_line_id
-        }
-        new_lines = []
-        for sub_line in self.subscription_id.sale_subscription_line_ids:
-            change = changed.get(sub_line)
-            quantity = change.new_quantity if change else sub_line.product_uom_qty
-            new_lines.append(sub_line._rule_line(quantity=quantity))
-        for line in self.line_ids.filtered(lambda line: not line.subscription_line_id):
-            new_lines.append(
-                rules.Line(
-                    key=line._rule_key(),
-                    product=line.product_id.id,
-                    quantity=rules.to_decimal(line.new_quantity),
-                    price_unit=rules.to_decimal(line.price_unit),
-                    name=line.product_id.display_name,
-                )
-            )
-        return new_lines
-
-    def _apply_lines(self, plan):
-        """Write the new subscription lines (through the amendment path only;
-        ``_apply`` records the revenue movement, at the effective date)."""
-        self.ensure_one()
-        subscription = internal(
-            internal(self.subscription_id, APPLY_CONTEXT), MRR_DEFERRED
-        )
-        new_quantities = {line.key: float(line.quantity) for line in plan.new_lines}
-        commands = []
-        for sub_line in subscription.sale_subscription_line_ids:
-            quantity = new_quantities.get(sub_line.id, 0.0)
-            if quantity <= 0:
-                commands.append(Command.unlink(sub_line.id))
-            elif float_compare(quantity, sub_line.product_uom_qty, precision_digits=6):
-                # subscription_oca recomputes the discount from the pricelist
-                # when the quantity changes: the line keeps its own
-                commands.append(
-                    Command.update(
-                        sub_line.id,
-                        {"product_uom_qty": quantity, "discount": sub_line.discount},
-                    )
-                )
-        for line in self.line_ids.filtered(
-            lambda line: not line.subscription_line_id and line.new_quantity > 0
-        ):
-            commands.append(
-                Command.create(
-                    {
-                        "product_id": line.product_id.id,
-                        "product_uom_qty": line.new_quantity,
-                        "price_unit": line.price_unit,
-                        "discount": line.discount,
-                        "amendment_line_id": line.id,
-                    }
-                )
-            )
-        vals = {"sale_subscription_line_ids": commands} if commands else {}
-        if self.cancel_renewal:
-            vals["auto_renew"] = False
-        if vals:
-            subscription.write(vals)
-        # new add-ons: remember which subscription line they became
-        for sub_line in subscription.sale_subscription_line_ids.filtered(
-            "amendment_line_id"
-        ):
-            if sub_line.amendment_line_id in self.line_ids:
-                internal(
-                    sub_line.amendment_line_id, APPLY_CONTEXT
-                ).subscription_line_id = sub_line
 
     def _subscription_line_for_key(self, key):
         """The subscription line behind a rules key (a new add-on's, once created)."""

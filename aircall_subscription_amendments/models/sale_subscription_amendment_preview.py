@@ -9,7 +9,7 @@ portal show the same preview (the template
 
 from odoo import api, fields, models
 from odoo.tools import float_compare
-from odoo.tools.misc import format_amount, format_date
+from odoo.tools.misc import format_amount, format_date, formatLang
 
 from .. import rules
 from ..tools import company_today, format_quantity
@@ -38,13 +38,23 @@ class SaleSubscriptionAmendmentPreview(models.AbstractModel):
                 new=format_quantity(self.env, new),
             )
 
+        def price_change(line):
+            digits = self.env["decimal.precision"].precision_get("Product Price")
+            return self.env._(
+                "%(old)s → %(new)s",
+                old=formatLang(self.env, float(line.old_price), digits=digits),
+                new=formatLang(self.env, float(line.new_price), digits=digits),
+            )
+
         rows, documented = [], set()
         for line in plan.credit_lines + plan.invoice_lines if plan else ():
             documented.add(line.key)
             rows.append(
                 {
                     "product": line.name,
-                    "change": change(line.old_quantity, line.new_quantity),
+                    "change": price_change(line)
+                    if line.is_price_change
+                    else change(line.old_quantity, line.new_quantity),
                     "period": self.env._(
                         "%(start)s – %(end)s",
                         start=day(line.since),
@@ -66,14 +76,17 @@ class SaleSubscriptionAmendmentPreview(models.AbstractModel):
             )
         )
         for line in amendment.line_ids if plan else ():
-            if line._rule_key() in documented or not float_compare(
-                line.old_quantity, line.new_quantity, precision_digits=6
+            if line._rule_key() in documented or (
+                not float_compare(
+                    line.old_quantity, line.new_quantity, precision_digits=6
+                )
+                and not line._reprices()
             ):
                 continue
             rows.append(
                 {
                     "product": line.product_id.display_name,
-                    "change": change(line.old_quantity, line.new_quantity),
+                    "change": line._change_words(),
                     "period": self.env._("nothing billed left")
                     if billed
                     else self.env._("not invoiced yet"),

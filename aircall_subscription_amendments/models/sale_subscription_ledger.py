@@ -92,6 +92,8 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 "subscription_line_id",
                 "subscription_price_unit",
                 "subscription_rounding",
+                "subscription_price_difference",
+                "subscription_repriced_line_id",
                 "quantity",
                 "price_unit",
                 "discount",
@@ -112,6 +114,8 @@ class SaleSubscriptionLedger(models.AbstractModel):
         period's currency (default: today)."""
         billing, credits = self._documents(subscription, from_date)
         credits_by_document = credits.grouped("reversed_entry_id")
+        # the new prices of the units the documents bill
+        repriced = self._price_changes(billing, credits_by_document)
         by_period = defaultdict(lambda: billing.browse())
         for move in billing:
             by_period[
@@ -137,7 +141,7 @@ class SaleSubscriptionLedger(models.AbstractModel):
                     start=start,
                     next_start=next_start,
                     lines=self._invoiced_lines(
-                        chains[invoice_root], credits_by_document
+                        chains[invoice_root], credits_by_document, repriced
                     ),
                     # newest first
                     documents=tuple(
@@ -145,7 +149,7 @@ class SaleSubscriptionLedger(models.AbstractModel):
                             ref=chains[root][-1].id,
                             billed_from=issuers[root].effective_date or None,
                             lines=self._invoiced_lines(
-                                chains[root], credits_by_document
+                                chains[root], credits_by_document, repriced
                             ),
                         )
                         for root in reversed(roots)
@@ -166,12 +170,13 @@ class SaleSubscriptionLedger(models.AbstractModel):
         return periods
 
     @api.model
-    def _invoiced_lines(self, documents, credits_by_document):
+    def _invoiced_lines(self, documents, credits_by_document, repriced=None):
         """What ``documents`` billed per subscription line, net of their
         credits (``credits_by_document``: the credit notes by the document they
         reverse, and their reversals by the credit note), in their currency:
         one document, or an invoice and the ones that replaced it, as one
-        (their units, prices and references the newest one's).
+        (their units, prices and references the newest one's). ``repriced``:
+        the price changes of their units (``_price_changes``, by the newest).
 
         The lines that bill no subscription line (a one-off fee) are a bucket
         of their own, ``OTHER``: a credit of them is theirs, and they take
@@ -192,7 +197,7 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 if line.product_id:
                     keys_of_product[line.product_id.id].add(key)
                 doc_amounts[key] += line._amendment_net_amount()
-                if line.subscription_rounding:
+                if not line._bills_units():
                     continue
                 doc_units[key] += rules.to_decimal(line.quantity)
                 if key is not OTHER and key not in prices:
@@ -200,6 +205,8 @@ class SaleSubscriptionLedger(models.AbstractModel):
                     discounts[key] = rules.to_decimal(line.discount)
                     refs[key] = line.id
             billed[document] = (doc_units, doc_amounts)
+        for document in documents:
+            self._amount_only_lines(document, prices, discounts, refs)
         bucket = self._bucketing(prices, keys_of_product)
         unlinked = Decimal(0)
         newest = documents[:1]
@@ -224,6 +231,7 @@ class SaleSubscriptionLedger(models.AbstractModel):
                 remaining_amount=amounts[key],
                 ref=refs[key],
                 discount=discounts[key],
+                price_changes=tuple((repriced or {}).get((documents[:1].id, key), ())),
             )
             for key in prices
         )
@@ -274,9 +282,10 @@ class SaleSubscriptionLedger(models.AbstractModel):
                         unlinked += amount
                         continue
                     amounts[key] += amount
-                    # a whole reversal's rounding line is an amount
+                    # a whole reversal's rounding line and price differences
+                    # are amounts
                     removes = line._removes_units(issuer) or (
-                        whole and not line.subscription_rounding
+                        whole and line._bills_units()
                     )
                     if key is not OTHER and removes:
                         units[key] += sign * rules.to_decimal(line.quantity)
@@ -333,7 +342,7 @@ class SaleSubscriptionLedger(models.AbstractModel):
                     return False
                 continue
             credited[key] += amount
-            if not line.subscription_rounding:
+            if line._bills_units():
                 credited_units[key] += rules.to_decimal(line.quantity)
         return all(
             credited[key] == amounts[key]

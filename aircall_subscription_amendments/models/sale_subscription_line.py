@@ -97,8 +97,9 @@ class SaleSubscriptionLine(models.Model):
             subscription.partner_id
         )
 
-    def _rule_line(self, quantity=None):
-        """This line as the rules see it (optionally with another quantity)."""
+    def _rule_line(self, quantity=None, price_unit=None, discount=None):
+        """This line as the rules see it (optionally with another quantity,
+        unit price or discount)."""
         self.ensure_one()
         return rules.Line(
             key=self.id,
@@ -106,8 +107,10 @@ class SaleSubscriptionLine(models.Model):
             quantity=rules.to_decimal(
                 self.product_uom_qty if quantity is None else quantity
             ),
-            price_unit=rules.to_decimal(self.price_unit),
-            discount=rules.to_decimal(self.discount),
+            price_unit=rules.to_decimal(
+                self.price_unit if price_unit is None else price_unit
+            ),
+            discount=rules.to_decimal(self.discount if discount is None else discount),
             name=self.product_id.display_name,
         )
 

@@ -52,14 +52,10 @@ class SaleSubscriptionNotes(models.AbstractModel):
         """What the amendment changed and which documents it made."""
         env = amendment.env
         changes = Markup("").join(
-            Markup("<li>%s: %s → %s</li>")
-            % (
-                line.product_id.display_name,
-                format_quantity(env, line.old_quantity),
-                format_quantity(env, line.new_quantity),
-            )
+            Markup("<li>%s</li>") % line._change_label()
             for line in amendment.line_ids
             if float_compare(line.old_quantity, line.new_quantity, precision_digits=6)
+            or line._reprices()
         )
         if amendment.cancel_renewal:
             changes += Markup("<li>%s</li>") % env._(

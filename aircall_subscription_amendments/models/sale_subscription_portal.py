@@ -26,6 +26,8 @@ REQUEST_KEYS = ("effective_date", "cancel_renewal", "lines")
 #: what each of its lines may say (``old_quantity``: the quantity the customer
 #: saw; if the line changed since, the request is refused)
 REQUEST_LINE_KEYS = ("subscription_line_id", "new_quantity", "old_quantity")
+#: what customers never set: prices are negotiated with their account manager
+PRICE_KEYS = ("price_unit", "discount", "new_price_unit", "new_discount")
 
 
 class SaleSubscription(models.Model):
@@ -155,6 +157,13 @@ class SaleSubscription(models.Model):
         nothing."""
         if not isinstance(line, dict):
             raise ValidationError(self.env._("Each line must be a dictionary."))
+        if set(line) & set(PRICE_KEYS):
+            raise AccessError(
+                self.env._(
+                    "Prices and discounts are not allowed in a change request: "
+                    "ask your account manager."
+                )
+            )
         self._ensure_known_keys(line, REQUEST_LINE_KEYS)
         line_id = line.get("subscription_line_id")
         subscription_line = self.sudo().sale_subscription_line_ids.filtered(

@@ -30,7 +30,7 @@ from .mrr import (
     mrr_movement,
     replay,
 )
-from .notice import AmendmentKind, NoticeDecision, classify, decide
+from .notice import AmendmentKind, NoticeDecision, classify, decide, value_deltas
 from .plan import make_plan
 from .proration import (
     ACTUAL_DAYS,
@@ -56,6 +56,7 @@ from .values import (
     InvoicedLine,
     Line,
     Plan,
+    PriceChange,
     net_price,
     to_decimal,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "NoticeDecision",
     "classify",
     "decide",
+    "value_deltas",
     # timing
     "TIMED_KINDS",
     "ReductionTiming",
@@ -97,6 +99,7 @@ __all__ = [
     "InvoicedLine",
     "Line",
     "Plan",
+    "PriceChange",
     "make_plan",
     "net_price",
     "to_decimal",

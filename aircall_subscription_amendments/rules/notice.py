@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from fractions import Fraction
+from typing import Any
 
 from .calendar import _check_notice_days, notice_deadline
 from .errors import RuleError
@@ -41,6 +43,32 @@ def classify(
     if down:
         return AmendmentKind.DOWNGRADE
     return AmendmentKind.NOOP
+
+
+def value_deltas(
+    old: Mapping[Hashable, Any], new: Mapping[Hashable, Any]
+) -> tuple[dict[Hashable, Decimal], dict[Hashable, Decimal]]:
+    """What ``classify`` (and ``is_timed``) compare for a change of lines
+    (``Line``-like: ``quantity`` and ``net_price``; a key missing on one side
+    is no line): per key, 0 before and, after, the change of its net recurring
+    value (quantity × net unit price), or of its quantity when the value does
+    not move (a free line). A lower value is a reduction whatever the
+    quantity: 10 → 12 users at 30.00 → 24.00 (300 → 288) is a downgrade.
+    Only the sign of each change counts: it is given as −1, 0 or 1."""
+    before, after = {}, {}
+    for key in old.keys() | new.keys():
+        was, now = old.get(key), new.get(key)
+        delta = _value(now) - _value(was)
+        if not delta:
+            delta = (now.quantity if now else 0) - (was.quantity if was else 0)
+        before[key], after[key] = Decimal(0), Decimal((delta > 0) - (delta < 0))
+    return before, after
+
+
+def _value(line: Any) -> Fraction:
+    if line is None:
+        return Fraction(0)
+    return Fraction(line.quantity) * Fraction(line.net_price)
 
 
 @dataclass(frozen=True)

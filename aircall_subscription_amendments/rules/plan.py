@@ -1,7 +1,7 @@
 """Plan an amendment: old lines + new lines + billed periods → documents to create.
 
 For every billed period that the effective date touches and every line whose
-quantity changes:
+quantity or net unit price changes (document lines: documents.py):
 
 - fewer units → *credit* lines, on the documents that billed those units: the
   newest first (an upgrade invoice before the period's invoice), each for the
@@ -9,7 +9,14 @@ quantity changes:
   from the effective date on, capped by what it billed net of earlier credits;
   units no document billed are credited nothing;
 - more units → an *invoice* line for that period, for the added units × the new
-  unit price (in the period's currency) × the share from the effective date.
+  unit price (in the period's currency) × the share from the effective date;
+- a new net unit price → for the units kept, the difference with what each
+  document billed them from the effective date: a cut credited against it, a
+  rise invoiced; neither adds nor removes units.
+
+The kind (upgrade, downgrade, mixed) is judged by each line's net recurring
+value (quantity × net unit price), not its quantity: 10 → 12 users at 30.00 →
+24.00 (300 → 288) is a reduction.
 
 Each amount is rounded once. Credits and invoices are never netted against each
 other. Periods that were not invoiced produce nothing: the next recurring
@@ -18,24 +25,22 @@ invoice will simply use the new quantities (``Plan.new_lines``).
 
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any
 
 from .calendar import Term
+from .documents import _Change, _Rounding, credit_lines, invoice_line, price_lines
 from .errors import RuleError
-from .notice import AmendmentKind, classify
-from .proration import ACTUAL_DAYS, CONVENTIONS, _check_digits, round_amount, share
+from .notice import AmendmentKind, classify, value_deltas
+from .proration import ACTUAL_DAYS, CONVENTIONS, _check_digits, round_amount
 from .timing import ReductionTiming, check_timing, is_timed
 from .values import (
-    _EXACT,
-    _ZERO,
     MAX_QUANTITY,
     BilledPeriod,
     DocumentLine,
-    InvoicedLine,
     Line,
     Plan,
 )
@@ -125,163 +130,27 @@ def _check_periods(periods: Sequence[BilledPeriod]) -> list[BilledPeriod]:
     return ordered
 
 
+def _changes(old: dict, new: dict) -> list[_Change]:
+    """The lines whose quantity or net unit price changes, checked."""
+    changes = [
+        change
+        for change in (_Change(key, old.get(key), new.get(key)) for key in old | new)
+        if change.new_quantity != change.old_quantity or change.reprices
+    ]
+    for change in changes:
+        if change.new and not 0 <= change.new.discount <= 100:
+            raise RuleError(
+                "discount", f"line {change.key!r}: a discount is from 0 to 100 %"
+            )
+        if change.new_quantity > MAX_QUANTITY:
+            raise RuleError(
+                "quantity",
+                f"line {change.key!r}: {change.new_quantity} is above {MAX_QUANTITY}",
+            )
+    return changes
+
+
 # -- planning ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Change:
-    key: Hashable
-    old: Line | None
-    new: Line | None
-
-    @property
-    def old_quantity(self) -> Decimal:
-        return self.old.quantity if self.old else _ZERO
-
-    @property
-    def new_quantity(self) -> Decimal:
-        return self.new.quantity if self.new else _ZERO
-
-    @property
-    def line(self) -> Line:
-        """The line that describes the product (the new one if it is still there)."""
-        return self.new or self.old
-
-
-def _document_line(
-    direction: Literal["credit", "invoice"],
-    change: _Change,
-    period: BilledPeriod,
-    document_ref: Any,
-    quantity: Decimal,
-    price_unit: Decimal,
-    since: date,
-    rounding: "_Rounding",
-    invoiced: InvoicedLine | None,
-    discount: Decimal = _ZERO,
-) -> DocumentLine | None:
-    """The credit or invoice line for ``quantity`` units of ``change`` in
-    ``period`` from ``since``, or None if it amounts to 0. ``price_unit`` is
-    net; the line is shaped as Odoo's reversal shapes a credit: its unit price
-    before ``discount``, and the discount."""
-    if price_unit < 0:
-        raise RuleError(
-            "price_unit", f"line {change.key!r}: a changed line needs a price >= 0"
-        )
-    line_share = share(period.start, period.next_start, since, rounding.convention)
-    prorated = Fraction(price_unit) * line_share
-    amount = round_amount(Fraction(quantity) * prorated, rounding.digits)
-    capped = (
-        invoiced is not None
-        and invoiced.remaining_amount is not None
-        and amount > invoiced.remaining_amount
-    )
-    if capped:
-        amount = max(invoiced.remaining_amount, _ZERO)
-        # what is left of the document, by unit
-        prorated = Fraction(amount) / Fraction(quantity)
-    elif amount <= 0:
-        return None
-    # capped at nothing left (a goodwill credit took it all): the units still
-    # go, on a line that credits 0, so that the next reduction does not take
-    # them again from this document
-    kept = 1 - Fraction(discount) / 100  # > 0: a line at 100 % amounts to 0
-    unit_amount = (
-        round_amount(prorated / kept, rounding.price_digits) if amount else _ZERO
-    )
-    return DocumentLine(
-        direction=direction,
-        invoice_ref=document_ref,
-        key=change.key,
-        product=change.line.product,
-        name=change.line.name,
-        old_quantity=change.old_quantity,
-        new_quantity=change.new_quantity,
-        quantity=quantity,
-        price_unit=price_unit,
-        period_start=period.start,
-        period_end=period.next_start - timedelta(days=1),
-        share=line_share,
-        amount=amount,
-        source_ref=invoiced.ref if invoiced else None,
-        since=max(since, period.start),
-        unit_amount=unit_amount,
-        discount=discount,
-        # the document's line totals are rounded to the currency, as Odoo does
-        rounding=amount
-        - round_amount(Fraction(quantity * unit_amount) * kept, rounding.digits),
-    )
-
-
-@dataclass(frozen=True)
-class _Rounding:
-    convention: str
-    digits: int
-    price_digits: int
-
-
-def _credit_lines(
-    change: _Change, period: BilledPeriod, effective_date: date, rounding: _Rounding
-) -> list[DocumentLine]:
-    """Credit the units removed on the documents that billed them, newest first."""
-    left = change.old_quantity - change.new_quantity
-    lines = []
-    for document in period.billing_documents():
-        invoiced = next(
-            (line for line in document.lines if line.key == change.key), None
-        )
-        if left <= 0:
-            break
-        if invoiced is None or invoiced.quantity <= 0:
-            continue
-        units = min(left, invoiced.quantity)
-        left -= units
-        since = max(effective_date, document.billed_from or period.start)
-        line = _document_line(
-            "credit",
-            change,
-            period,
-            document.ref,
-            units,
-            invoiced.price_unit,
-            since,
-            rounding,
-            invoiced,
-            invoiced.discount,
-        )
-        if line is not None:
-            lines.append(line)
-    return lines
-
-
-def _invoice_line(
-    change: _Change, period: BilledPeriod, effective_date: date, rounding: _Rounding
-) -> DocumentLine | None:
-    """Invoice the units added, at the new price in the period's currency."""
-    source = next(
-        (
-            line
-            for document in period.billing_documents()
-            for line in document.lines
-            if line.key == change.key
-        ),
-        None,
-    )
-    line = _document_line(
-        "invoice",
-        change,
-        period,
-        period.invoice_ref,
-        change.new_quantity - change.old_quantity,
-        _EXACT.multiply(change.new.net_price, period.rate),
-        effective_date,
-        rounding,
-        None,
-        change.new.discount,
-    )
-    if line is not None and source is not None:
-        line = replace(line, source_ref=source.ref)
-    return line
 
 
 def make_plan(
@@ -320,19 +189,13 @@ def make_plan(
     )
     periods = _check_periods(periods)
 
-    kind = classify(
-        {key: line.quantity for key, line in old.items()},
-        {key: line.quantity for key, line in new.items()},
-        cancel_renewal,
-    )
+    deltas = value_deltas(old, new)
+    kind = classify(*deltas, cancel_renewal)
     if kind is AmendmentKind.NOOP:
         raise RuleError("line_ids", "no change")
     check_timing(
         timing,
-        is_timed(
-            {key: line.quantity for key, line in old.items()},
-            {key: line.quantity for key, line in new.items()},
-        ),
+        is_timed(*deltas),
         effective_date,
         request_date=request_date,
         renewal=renewal_date,
@@ -340,19 +203,9 @@ def make_plan(
         term=term,
     )
 
-    changes = [
-        change
-        for change in (_Change(key, old.get(key), new.get(key)) for key in old | new)
-        if change.new_quantity != change.old_quantity
-    ]
-    for change in changes:
-        if change.new_quantity > MAX_QUANTITY:
-            raise RuleError(
-                "quantity",
-                f"line {change.key!r}: {change.new_quantity} is above {MAX_QUANTITY}",
-            )
-    credit_lines: list[DocumentLine] = []
-    invoice_lines: list[DocumentLine] = []
+    changes = _changes(old, new)
+    credits: list[DocumentLine] = []
+    invoices: list[DocumentLine] = []
     digits_of: dict[Any, int] = {}  # a document's currency decimals
     for period in periods:
         if period.next_start <= effective_date:
@@ -360,23 +213,28 @@ def make_plan(
         in_period = period.digits if period.digits is not None else digits
         _check_digits(in_period)
         rounding = _Rounding(convention, in_period, price_digits)
+        credited: dict = {}  # what the plan credits of each document line
         for change in changes:
+            lines = []
             if change.new_quantity < change.old_quantity:
-                lines = _credit_lines(change, period, effective_date, rounding)
-                credit_lines += lines
-            else:
-                line = _invoice_line(change, period, effective_date, rounding)
-                lines = [line] if line is not None else []
-                invoice_lines += lines
+                lines += credit_lines(
+                    change, period, effective_date, rounding, credited
+                )
+            elif change.new_quantity > change.old_quantity:
+                line = invoice_line(change, period, effective_date, rounding)
+                lines += [line] if line is not None else []
+            lines += price_lines(change, period, effective_date, rounding, credited)
+            credits += [line for line in lines if line.direction == "credit"]
+            invoices += [line for line in lines if line.direction == "invoice"]
             digits_of.update((line.invoice_ref, in_period) for line in lines)
 
     if round_globally:
-        credit_lines = _rounded_globally(credit_lines, digits_of)
-        invoice_lines = _rounded_globally(invoice_lines, digits_of)
+        credits = _rounded_globally(credits, digits_of)
+        invoices = _rounded_globally(invoices, digits_of)
     return Plan(
         kind=kind,
-        credit_lines=tuple(credit_lines),
-        invoice_lines=tuple(invoice_lines),
+        credit_lines=tuple(credits),
+        invoice_lines=tuple(invoices),
         new_lines=tuple(line for line in new.values() if line.quantity > 0),
     )
 

@@ -78,6 +78,21 @@ class Line:
 
 
 @dataclass(frozen=True)
+class PriceChange:
+    """A new price for the units a document bills, from ``since`` on (an
+    amendment's price change): ``delta``, the net unit price difference for
+    the whole period (negative: a cut, credited against the document itself;
+    positive: a rise, invoiced by the billing document ``ref``)."""
+
+    since: date
+    delta: Decimal
+    ref: Any = None
+
+    def __post_init__(self):
+        _coerce(self, "delta")
+
+
+@dataclass(frozen=True)
 class InvoicedLine:
     """What one billing document charged for one subscription line, net of the
     credits against that document.
@@ -88,7 +103,8 @@ class InvoicedLine:
     billed, less what was credited against it; it caps the credits (None: no
     cap). ``ref``: the document line. ``discount``: the discount (%) the
     document billed at; a credit of it is shaped the same (its unit price
-    before discount, the discount as billed).
+    before discount, the discount as billed). ``price_changes``: the price
+    changes of the units it bills (``PriceChange``), in their order.
     """
 
     key: Hashable
@@ -97,9 +113,11 @@ class InvoicedLine:
     remaining_amount: Decimal | None = None
     ref: Any = None
     discount: Decimal = _ZERO
+    price_changes: tuple[PriceChange, ...] = ()
 
     def __post_init__(self):
         _coerce(self, "price_unit", "quantity", "remaining_amount", "discount")
+        object.__setattr__(self, "price_changes", tuple(self.price_changes))
 
 
 @dataclass(frozen=True)
@@ -161,6 +179,12 @@ class DocumentLine:
     the price precision; ``rounding``: what makes ``quantity × unit_amount ×
     (1 − discount / 100)``, rounded to the currency as a document line is,
     exactly ``amount``.
+    ``old_price``, ``new_price``: on a price-difference line, the net unit
+    prices for the whole period before and after (``price_unit`` is then
+    their difference, and ``source_ref`` the billed line whose units it
+    re-prices); None on a line of units. ``moves_units``: the line adds or
+    removes units (False: an amount, a price difference or the credit of
+    one).
     """
 
     direction: Literal["credit", "invoice"]
@@ -181,6 +205,14 @@ class DocumentLine:
     unit_amount: Decimal | None = None
     rounding: Decimal = _ZERO
     discount: Decimal = _ZERO
+    old_price: Decimal | None = None
+    new_price: Decimal | None = None
+    moves_units: bool = True
+
+    @property
+    def is_price_change(self) -> bool:
+        """A line that re-prices units (a cut credited, a rise invoiced)."""
+        return self.new_price is not None
 
     @property
     def percent(self) -> Decimal:

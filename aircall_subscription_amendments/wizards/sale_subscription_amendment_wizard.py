@@ -88,6 +88,8 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
                         snapshot(line),
                         subscription_line_id=line.id,
                         new_quantity=line.product_uom_qty,
+                        new_price_unit=line.price_unit,
+                        new_discount=line.discount,
                     )
                 )
                 for line in subscription.sale_subscription_line_ids
@@ -117,6 +119,8 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
         "line_ids.product_id",
         "line_ids.new_quantity",
         "line_ids.price_unit",
+        "line_ids.new_price_unit",
+        "line_ids.new_discount",
     )
     def _compute_preview_html(self):
         amendments = self.env["sale.subscription.amendment"]
@@ -128,7 +132,7 @@ class SaleSubscriptionAmendmentWizard(models.TransientModel):
             values = wizard._prepare_amendment_values()
             if not (values["line_ids"] or values["cancel_renewal"]):
                 wizard.preview_html = Markup("<p>%s</p>") % self.env._(
-                    "Change a quantity, add a product or tick “Do not renew”: "
+                    "Change a quantity or a price, add a product or tick “Do not renew”: "
                     "what confirming will do shows here."
                 )
                 continue

@@ -29,17 +29,23 @@ class SaleSubscriptionAmendmentWizardLine(models.TransientModel):
         """The amendment line this line asks for, or None if it changes nothing."""
         self.ensure_one()
         if self.subscription_line_id:
-            if not float_compare(
-                self.new_quantity, self.old_quantity, precision_digits=6
+            if (
+                not float_compare(
+                    self.new_quantity, self.old_quantity, precision_digits=6
+                )
+                and not self._reprices()
             ):
                 return None
-            return Command.create(
-                {
-                    "subscription_line_id": self.subscription_line_id.id,
-                    "old_quantity": self.old_quantity,
-                    "new_quantity": self.new_quantity,
-                }
-            )
+            values = {
+                "subscription_line_id": self.subscription_line_id.id,
+                "old_quantity": self.old_quantity,
+                "new_quantity": self.new_quantity,
+            }
+            if self._reprices():
+                values.update(
+                    new_price_unit=self.new_price_unit, new_discount=self.new_discount
+                )
+            return Command.create(values)
         if not self.product_id or float_is_zero(self.new_quantity, precision_digits=6):
             return None
         return Command.create(

@@ -207,11 +207,18 @@ class SaleSubscriptionAmendmentBulk(models.Model):
             lines = subscription.sale_subscription_line_ids.filtered(
                 lambda line, op=operation: line.product_id == op.product_id
             )
-            if operation.action == "set_quantity":
-                changes.update(dict.fromkeys(lines, operation.quantity))
-            elif operation.action == "remove":
-                changes.update(dict.fromkeys(lines, 0.0))
-            elif operation.action == "add" and not lines:
+            for line in lines:
+                change = changes.setdefault(line, {})
+                if operation.action == "set_quantity":
+                    change["new_quantity"] = operation.quantity
+                elif operation.action == "remove":
+                    change["new_quantity"] = 0.0
+                elif operation.action == "set_price":
+                    change.update(
+                        new_price_unit=operation.price_unit,
+                        new_discount=operation.discount,
+                    )
+            if operation.action == "add" and not lines:
                 added.append(operation)
             elif operation.action == "cancel_renewal":
                 cancel = True
@@ -221,10 +228,16 @@ class SaleSubscriptionAmendmentBulk(models.Model):
             "cancel_renewal": cancel,
             "line_ids": [
                 Command.create(
-                    {"subscription_line_id": line.id, "new_quantity": quantity}
+                    {
+                        "subscription_line_id": line.id,
+                        **change,
+                        "new_quantity": change.get(
+                            "new_quantity", line.product_uom_qty
+                        ),
+                    }
                 )
-                for line, quantity in changes.items()
-                if quantity != line.product_uom_qty
+                for line, change in changes.items()
+                if self._changes_line(line, change)
             ]
             + [
                 Command.create(
@@ -238,18 +251,42 @@ class SaleSubscriptionAmendmentBulk(models.Model):
             ],
         }
 
+    @api.model
+    def _changes_line(self, line, change):
+        """Whether ``change`` (new quantity, price, discount) changes ``line``."""
+        return (
+            change.get("new_quantity", line.product_uom_qty),
+            change.get("new_price_unit", line.price_unit),
+            change.get("new_discount", line.discount),
+        ) != (line.product_uom_qty, line.price_unit, line.discount)
+
     def _forecast(self, subscription, today=None):
         """What confirming would do to ``subscription`` on ``today`` (by
         default, its company's day): (kind, accepted), kind None when it
-        changes nothing."""
+        changes nothing. The kind by value, as the amendment judges it."""
         values = self._amendment_values(subscription)
         old, new = {}, {}
         for line in subscription.sale_subscription_line_ids:
-            old[line.id] = new[line.id] = rules.to_decimal(line.product_uom_qty)
+            old[line.id] = new[line.id] = line._rule_line()
         for index, (_command, _id, line_values) in enumerate(values["line_ids"]):
             key = line_values.get("subscription_line_id") or ("new", index)
-            new[key] = rules.to_decimal(line_values["new_quantity"])
-        kind = rules.classify(old, new, values["cancel_renewal"])
+            line = subscription.sale_subscription_line_ids.browse(key)
+            new[key] = rules.Line(
+                key,
+                None,
+                rules.to_decimal(line_values["new_quantity"]),
+                rules.to_decimal(
+                    line_values.get("new_price_unit")
+                    or line_values.get("price_unit")
+                    or (line.price_unit if isinstance(key, int) else 0)
+                ),
+                rules.to_decimal(
+                    line_values.get(
+                        "new_discount", line.discount if isinstance(key, int) else 0
+                    )
+                ),
+            )
+        kind = rules.classify(*rules.value_deltas(old, new), values["cancel_renewal"])
         if kind is rules.AmendmentKind.NOOP:
             return None, False
         today = today or company_today(subscription.company_id)
@@ -261,6 +298,8 @@ class SaleSubscriptionAmendmentBulk(models.Model):
         "operation_ids.action",
         "operation_ids.product_id",
         "operation_ids.quantity",
+        "operation_ids.price_unit",
+        "operation_ids.discount",
     )
     def _compute_preview_html(self):
         for bulk in self:

@@ -9,6 +9,7 @@ from odoo.addons.aircall_subscription_amendments.tools import check_numbers
 
 ACTIONS = [
     ("set_quantity", "Set the quantity of a product"),
+    ("set_price", "Set the price of a product"),
     ("remove", "Remove a product"),
     ("add", "Add a product at a price"),
     ("cancel_renewal", "Do not renew"),
@@ -37,6 +38,11 @@ class SaleSubscriptionAmendmentBulkOperation(models.Model):
     )
     quantity = fields.Float(digits="Product Unit of Measure")
     price_unit = fields.Float(string="Unit price", digits="Product Price")
+    discount = fields.Float(
+        string="Discount (%)",
+        digits="Discount",
+        help="Set the price of a product: the discount from the effective date.",
+    )
 
     @api.constrains("action", "product_id", "quantity", "price_unit")
     def _check_operation(self):
@@ -49,12 +55,19 @@ class SaleSubscriptionAmendmentBulkOperation(models.Model):
                 raise ValidationError(
                     self.env._("Give the quantity and the unit price to add.")
                 )
+            if operation.action == "set_price" and operation.price_unit <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "Give the new unit price (a free line: a 100 %% discount)."
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             check_numbers(self, vals, ("quantity",), maximum=int(MAX_QUANTITY))
             check_numbers(self, vals, ("price_unit",))
+            check_numbers(self, vals, ("discount",), maximum=100)
         self.env["sale.subscription.amendment.bulk"].browse(
             {vals.get("bulk_id") for vals in vals_list} - {None, False}
         )._ensure_draft()
@@ -63,6 +76,7 @@ class SaleSubscriptionAmendmentBulkOperation(models.Model):
     def write(self, vals):
         check_numbers(self, vals, ("quantity",), maximum=int(MAX_QUANTITY))
         check_numbers(self, vals, ("price_unit",))
+        check_numbers(self, vals, ("discount",), maximum=100)
         self.bulk_id._ensure_draft()
         return super().write(vals)
 
@@ -82,6 +96,11 @@ class SaleSubscriptionAmendmentBulkOperation(models.Model):
             return not lines
         if self.action == "remove":
             return bool(lines)
+        if self.action == "set_price":
+            return any(
+                (line.price_unit, line.discount) != (self.price_unit, self.discount)
+                for line in lines
+            )
         return any(line.product_uom_qty != self.quantity for line in lines)
 
     def _summary(self):
