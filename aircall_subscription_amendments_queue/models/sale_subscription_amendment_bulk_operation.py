@@ -58,7 +58,7 @@ class SaleSubscriptionAmendmentBulkOperation(models.Model):
             if operation.action == "set_price" and operation.price_unit <= 0:
                 raise ValidationError(
                     self.env._(
-                        "Give the new unit price (a free line: a 100 %% discount)."
+                        "Give the new unit price (a free line: a 100 % discount)."
                     )
                 )
 
