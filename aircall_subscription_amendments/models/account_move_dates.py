@@ -13,7 +13,7 @@ from ..tools import DERIVED_WRITE, internal
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     def _post(self, soft=True):
         self._date_amendment_drafts()
